@@ -1,0 +1,68 @@
+"""The typer application: global options and the registry of command groups."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+
+from csirt_kit import __version__
+from csirt_kit.cli.context import AppContext, setup_logging
+
+app = typer.Typer(
+    name="csirt",
+    help="Incident-response toolkit for a city CSIRT: assets, threat intel, YARA scans of "
+    "web apps, webroots and logs, cases in TheHive or locally, and case timelines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Each module csirt_kit/cli/<name>.py defines register(app). Order is the help order.
+COMMAND_MODULES = [
+    "init_cmd",
+    "assets_cmd",
+    "findings_cmd",
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"csirt-kit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[str | None, typer.Option(
+        "--config", "-c", help="Config file (else $CSIRT_KIT_CONFIG, else the user config dir).",
+        metavar="FILE")] = None,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print exactly one JSON document on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[int, typer.Option(
+        "--verbose", "-v", count=True, help="More logging on stderr (-vv for debug).")] = 0,
+    log_format: Annotated[str, typer.Option(
+        "--log-format", help="Log lines as text or json (for log collectors).")] = "text",
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Incident-response toolkit for a city CSIRT."""
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("use text or json", param_hint="--log-format")
+    setup_logging(verbose, quiet, log_format)
+    ctx.obj = AppContext(config_path=config, json=json_out, quiet=quiet, verbose=verbose)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"csirt_kit.cli.{name}")
+        module.register(app)
+
+
+_register_all()

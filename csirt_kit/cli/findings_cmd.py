@@ -1,0 +1,73 @@
+"""`csirt findings list|show|suppress`."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from csirt_kit.cli import render
+from csirt_kit.cli.context import get
+from csirt_kit.findings import FindingFilter, get_finding, list_findings, suppress_finding
+from csirt_kit.timeutil import iso
+
+findings_app = typer.Typer(help="Browse and triage findings.", no_args_is_help=True)
+
+
+@findings_app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(
+        "--status", help="new, in_case, suppressed or resolved.")] = "",
+    severity: Annotated[str, typer.Option("--severity", help="Minimum severity.")] = "",
+    kind: Annotated[str, typer.Option("--kind", help="Kind or kind prefix, e.g. yara or web.")] = "",
+    owner: Annotated[str, typer.Option("--owner", help="Owner department of the asset.")] = "",
+    asset: Annotated[str, typer.Option("--asset", help="Asset id.")] = "",
+    since: Annotated[str, typer.Option("--since", help="Last seen at or after (ISO time).")] = "",
+    case: Annotated[str, typer.Option("--case", help="Case key.")] = "",
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 0,
+) -> None:
+    """List findings, most severe first."""
+    app = get(ctx)
+    found = list_findings(app.store.conn, FindingFilter(status, severity, kind, owner, asset,
+                                                        since, case, limit))
+    app.emit({"items": [f.to_dict() for f in found], "count": len(found)},
+             lambda console: render.findings_table(console, found))
+
+
+@findings_app.command("show")
+def show_cmd(ctx: typer.Context,
+             fp: Annotated[str, typer.Argument(help="Fingerprint or a prefix of it.",
+                                               metavar="FP")]) -> None:
+    """Show one finding with its full evidence."""
+    app = get(ctx)
+    finding = get_finding(app.store.conn, fp)
+    doc = finding.to_dict()
+    app.emit(doc, lambda console: render.key_values(
+        console, f"finding {finding.fingerprint}",
+        [(k, v) for k, v in doc.items() if k != "evidence"]
+        + [(f"evidence.{k}", v) for k, v in finding.evidence.items()]))
+
+
+@findings_app.command("suppress")
+def suppress_cmd(
+    ctx: typer.Context,
+    fp: Annotated[str, typer.Argument(help="Fingerprint or a prefix of it.", metavar="FP")],
+    reason: Annotated[str, typer.Option("--reason", help="Why this is not a problem.")],
+    any_content: Annotated[bool, typer.Option(
+        "--any-content", help="Stay quiet even if the file's content changes.")] = False,
+) -> None:
+    """Suppress a finding: it stays quiet on rescans (while its content is unchanged)."""
+    app = get(ctx)
+    with app.store.write() as conn:
+        finding = suppress_finding(conn, fp, reason, getpass.getuser(), iso(),
+                                   bind_to_content=not any_content)
+    app.emit(finding.to_dict(), lambda console: console.print(
+        f"suppressed {finding.fingerprint[:12]} ({finding.title}) by {finding.suppressed_by}: "
+        f"{reason}"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the findings group to the main app."""
+    app.add_typer(findings_app, name="findings")

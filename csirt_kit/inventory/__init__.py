@@ -1,0 +1,1 @@
+"""Asset inventories: read CSV, JSON, YAML and XLSX files into validated assets."""
