@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "init_cmd",
     "assets_cmd",
     "findings_cmd",
+    "scan_cmd",
 ]
 
 

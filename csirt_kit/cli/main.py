@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from csirt_kit.cli.app import app
 
     args = list(sys.argv[1:] if argv is None else argv)
+    result: object
     try:
         result = app(args=args, prog_name="csirt", standalone_mode=False)
     except CsirtError as exc:

@@ -1,0 +1,67 @@
+"""The `csirt scan` group and the rendering every scan command shares.
+
+Subcommands live in their own modules (scan_files_cmd, scan_web_cmd, scan_logs_cmd),
+each adding itself to ``scan_app``.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from csirt_kit.cli import render
+from csirt_kit.cli.context import AppContext
+from csirt_kit.cli.exit_codes import ExitCode
+from csirt_kit.errors import UsageError
+from csirt_kit.models import SEVERITIES, severity_rank
+from csirt_kit.scan.report import ScanReport, persist, stored_statuses
+
+scan_app = typer.Typer(help="Scan web apps, webroots and logs with YARA rules and IoCs.",
+                       no_args_is_help=True)
+
+FAIL_ON_HELP = "Exit 3 when findings at or above this severity exist (info..critical)."
+
+
+def check_fail_on(fail_on: str) -> None:
+    """Reject an unknown --fail-on value before any work starts."""
+    if fail_on and fail_on not in SEVERITIES:
+        raise UsageError(f"--fail-on: unknown severity {fail_on!r}",
+                         fix=f"use one of: {', '.join(SEVERITIES)}")
+
+
+def finish_scan(app: AppContext, report: ScanReport, fail_on: str = "",
+                store_findings: bool = True) -> None:
+    """Store the findings, print the report, and exit 3 if --fail-on is met."""
+    check_fail_on(fail_on)
+    if store_findings:
+        persist(app.store, report)
+        statuses = stored_statuses(app.store, report)
+    else:
+        statuses = {}
+    app.emit(report.to_dict(statuses), lambda console: render_scan(console, report, statuses))
+    active = [f for f in report.findings if statuses.get(f.fingerprint, f.status) != "suppressed"]
+    if fail_on and any(severity_rank(f.severity) >= severity_rank(fail_on) for f in active):
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def render_scan(console: Console, report: ScanReport, statuses: dict[str, str]) -> None:
+    """Findings table, errors and a one-line summary."""
+    from dataclasses import replace
+
+    shown = [replace(f, status=statuses.get(f.fingerprint, f.status)) for f in report.findings]
+    render.findings_table(console, shown)
+    if report.errors:
+        render.table(console, f"{len(report.errors)} scan errors", ["target", "error"],
+                     ([e.target, e.error] for e in report.errors))
+    counts = ", ".join(f"{n} {s}" for s, n in report.by_severity().items() if n)
+    stats = report.stats
+    console.print(
+        f"targets: {stats.get('targets', '?')}, findings: {len(report.findings)}"
+        f"{' (' + counts + ')' if counts else ''}, errors: {len(report.errors)}, "
+        f"time: {float(stats.get('seconds', 0.0)):.1f}s"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the scan group to the main app."""
+    app.add_typer(scan_app, name="scan")

@@ -1,0 +1,1 @@
+"""Scanners: YARA rules on files, web pages and logs; IoCs in logs."""
