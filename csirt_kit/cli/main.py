@@ -43,13 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="csirt", standalone_mode=False)
     except CsirtError as exc:
-        code = code_for(exc)
+        error_code = code_for(exc)
         if _wants(args, "--json"):
-            sys.stdout.write(_error_document(exc, int(code)) + "\n")
+            sys.stdout.write(_error_document(exc, int(error_code)) + "\n")
         sys.stderr.write(f"csirt: error: {redact(exc.message)}\n")
         if _verbosity(args):
             traceback.print_exc()
-        return int(code)
+        return int(error_code)
     except (typer.Abort, KeyboardInterrupt):
         result = int(ExitCode.INTERRUPTED)
     except typer.TyperException as exc:  # usage errors: unknown option, bad value

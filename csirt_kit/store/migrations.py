@@ -91,7 +91,8 @@ def apply_migrations(conn: sqlite3.Connection) -> list[int]:
         try:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-                " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+                " name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
             )
             # Another process may have applied it while we waited for the lock.
             if conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?",
