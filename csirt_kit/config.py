@@ -184,7 +184,7 @@ def _refuse_literal_secrets(node: Any, path: Path, prefix: str) -> None:
         for key, value in node.items():
             if key.lower() in _SECRET_KEYS and isinstance(value, str) and value:
                 raise ConfigError(
-                    f"{prefix}{key}: secrets are never stored in the config file",
+                    f"{prefix}{key} holds a secret, and secrets are never stored in the config file",
                     where=str(path),
                     fix=f"remove it, export it as a variable and set {prefix}key_env = \"VARNAME\"",
                 )

@@ -98,7 +98,7 @@ def parse_software(text: str) -> Software:
         parts += ["*"] * (11 - len(parts))
         cpe = "cpe:2.3:" + ":".join(p or "*" for p in parts[:11])
         return parse_software(cpe)
-    match = re.match(r"^(?P<name>.+?)[\s/]+v?(?P<version>\d[\w.\-+]*)$", low)
+    match = re.match(r"^(?P<name>.+?)[\s/]+[vV]?(?P<version>\d[\w.\-+]*)$", low)
     if match:
         return Software(name=match.group("name").strip(), version=match.group("version"))
     return Software(name=low)
