@@ -116,7 +116,7 @@ def test_reader_and_writer_processes_while_another_holds_a_write(tmp_path: Path,
     time.sleep(1.5)
     assert writer.poll() is None, "the second writer should be waiting for the lock"
     holder.conn.execute("COMMIT")
-    out, err = writer.communicate(timeout=60)
+    _out, err = writer.communicate(timeout=60)
     assert writer.returncode == 0, err
     ids = {r[0] for r in holder.conn.execute("SELECT id FROM assets")}
     assert ids == {"a1", "a2"}
