@@ -135,6 +135,11 @@ class RuleSet:
         self._rules = cache.load_compiled(compiled)
 
     @property
+    def yara_rules(self) -> Any:
+        """The loaded yara-python Rules object."""
+        return self._rules
+
+    @property
     def errors(self) -> tuple[RuleProblem, ...]:
         """Problems that kept a file from loading."""
         return tuple(p for p in self.problems if p.level == "error")
@@ -192,13 +197,16 @@ def to_hit(match: Any) -> RuleHit:
     return RuleHit(match.namespace, match.rule, tuple(match.tags), dict(match.meta), tuple(strings))
 
 
-def rule_roots(config: Config | None, extra: Sequence[Path] = (),
-               scopes: Sequence[str] = SCOPES) -> list[tuple[Path, Path]]:
+def rule_roots(config: Config | None, extra: Sequence[Path] = (), scopes: Sequence[str] = SCOPES,
+               include_bundled: bool = True) -> list[tuple[Path, Path]]:
     """(folder or file, namespace base) pairs for the bundled rules, configured folders and extras."""
     roots: list[tuple[Path, Path]] = []
-    bundled = bundled_rules()
-    roots.extend((bundled / s, bundled) for s in scopes if (bundled / s).is_dir())
-    configured = [Path(str(p)).expanduser() for p in (config.get("scan.rules", []) if config else [])]
+    configured: list[Path] = []
+    if include_bundled:
+        bundled = bundled_rules()
+        roots.extend((bundled / s, bundled) for s in scopes if (bundled / s).is_dir())
+        configured = [Path(str(p)).expanduser() for p in (config.get("scan.rules", []) or [])
+                      ] if config else []
     for folder in [*configured, *extra]:
         if folder.is_file():
             roots.append((folder, folder.parent))
@@ -215,9 +223,13 @@ def rule_roots(config: Config | None, extra: Sequence[Path] = (),
 
 
 def load_rules(config: Config | None = None, extra: Sequence[Path] = (),
-               scopes: Sequence[str] = SCOPES, use_cache: bool = True) -> RuleSet:
-    """Compile (or load from the cache) the rules of the given scopes; bad files become problems."""
-    roots = rule_roots(config, extra, scopes)
+               scopes: Sequence[str] = SCOPES, use_cache: bool = True,
+               include_bundled: bool = True) -> RuleSet:
+    """Compile (or load from the cache) the rules of the given scopes; bad files become problems.
+
+    ``include_bundled=False`` loads only `extra` (what ``rules check PATH`` checks).
+    """
+    roots = rule_roots(config, extra, scopes, include_bundled)
     files, problems = discover([r for r in roots if r[0].exists()])
     problems.extend(RuleProblem(str(f), 0, "no such file or folder") for f, _ in roots
                     if not f.exists())

@@ -1,0 +1,70 @@
+"""`csirt scan files PATH... [--asset ID]` and `csirt scan files --webroots`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csirt_kit.cli.context import get
+from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, finish_scan, scan_app
+from csirt_kit.errors import NotFoundError, UsageError
+from csirt_kit.scan.files import FileOptions, scan_files
+from csirt_kit.scan.report import merge_reports
+from csirt_kit.scan.rules import load_rules
+from csirt_kit.scan.webroots import FILE_SCOPES, asset_for_path, scan_webroots, webroot_assets
+from csirt_kit.store.assets import get_asset
+
+
+@scan_app.command("files")
+def files_cmd(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or folders to scan.", metavar="[PATH]...")] = None,
+    asset: Annotated[str, typer.Option(
+        "--asset", help="Asset id the paths belong to (default: the asset whose webroot holds"
+        " each path, else none).")] = "",
+    webroots: Annotated[bool, typer.Option(
+        "--webroots", help="Scan the webroot of every active asset in the inventory.")] = False,
+    rules: Annotated[list[Path] | None, typer.Option(
+        "--rules", help="Extra rule file or folder (repeatable).", metavar="PATH")] = None,
+    max_size: Annotated[int, typer.Option(
+        "--max-size", help="Skip files larger than this many bytes (0: scan.max_file_size).")] = 0,
+    timeout: Annotated[int, typer.Option(
+        "--timeout", help="YARA seconds per file (0: scan.file_timeout).")] = 0,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="Worker processes (0: scan.workers, else one per core).")] = 0,
+    fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+) -> None:
+    """Scan files and folders (or inventory webroots) with the YARA rules."""
+    app = get(ctx)
+    check_fail_on(fail_on)
+    if not paths and not webroots:
+        raise UsageError("nothing to scan", fix="give PATH... or --webroots")
+    options = FileOptions.from_config(app.config)
+    options = replace(options, max_size=max_size or options.max_size,
+                      timeout=timeout or options.timeout, workers=workers or options.workers)
+    if asset and get_asset(app.store.conn, asset) is None:
+        raise NotFoundError(f"no asset with id {asset!r}", fix="see `csirt assets list`")
+    ruleset = load_rules(app.config, extra=rules or (), scopes=FILE_SCOPES)
+    for problem in ruleset.errors:
+        app.warn(f"{problem} (rule file not loaded; the scan goes on without it)")
+    if not ruleset.rule_count:
+        raise UsageError("no YARA rules loaded", fix="check `csirt rules check`")
+    reports = []
+    with app.progress("scanning files") as progress:
+        if paths:
+            known = webroot_assets(app.store) if not asset else []
+            roots = [(p, asset or asset_for_path(known, p)) for p in paths]
+            reports.append(scan_files(ruleset, roots, options=options, progress=progress))
+        if webroots:
+            reports.append(scan_webroots(app.store, app.config, ruleset, progress=progress,
+                                         options=options))
+    report = reports[0] if len(reports) == 1 else merge_reports(reports)
+    finish_scan(app, report, fail_on)
+
+
+def register(app: typer.Typer) -> None:
+    """`scan files` is added to scan_app when this module is imported."""
