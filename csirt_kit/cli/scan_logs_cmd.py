@@ -1,0 +1,100 @@
+"""`csirt scan logs`: YARA and stored indicators over log files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csirt_kit.cli.context import AppContext, get
+from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, finish_scan, scan_app
+from csirt_kit.errors import NotFoundError, UsageError
+from csirt_kit.models import Indicator
+from csirt_kit.progress import ProgressFn
+from csirt_kit.scan.logs.formats import FORMATS
+from csirt_kit.scan.logs.inventory import (
+    asset_for_path,
+    record_log_sightings,
+    scan_inventory_logs,
+    stored_indicators,
+)
+from csirt_kit.scan.logs.iocs import IocMatcher
+from csirt_kit.scan.logs.scanner import LogRules, scan_logs, settings_from_config
+from csirt_kit.scan.report import ScanReport, merge_reports
+from csirt_kit.store.assets import list_assets
+
+
+def _rules(app: AppContext, extra: list[Path], use_rules: bool) -> LogRules | None:
+    if not use_rules:
+        return None
+    from csirt_kit.scan.rules import load_rules
+
+    ruleset = load_rules(app.config, extra=extra, scopes=("logs",))
+    for problem in ruleset.problems:
+        app.warn(f"rules: {problem}")
+    return ruleset
+
+
+def scan_logs_command(
+    ctx: typer.Context,
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Log files, folders or globs (plain or .gz; rotated siblings are included).",
+        show_default=False)] = None,
+    asset: Annotated[str, typer.Option("--asset", help="Asset the logs belong to.")] = "",
+    fmt: Annotated[str, typer.Option(
+        "--format", help=f"Log format ({', '.join(FORMATS)}); default: detected per file.")] = "",
+    inventory: Annotated[bool, typer.Option(
+        "--inventory", help="Scan the `logs` of every active asset in the inventory.")] = False,
+    rules: Annotated[list[Path] | None, typer.Option(
+        "--rules", help="Extra YARA rule file or folder (repeatable).")] = None,
+    no_rules: Annotated[bool, typer.Option("--no-rules", help="IoC matching only.")] = False,
+    no_iocs: Annotated[bool, typer.Option("--no-iocs", help="YARA only.")] = False,
+    no_rotated: Annotated[bool, typer.Option(
+        "--no-rotated", help="Do not add rotated siblings (x.log.1, x.log.2.gz).")] = False,
+    fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+) -> None:
+    """Scan logs with YARA (scope logs) and stored indicators; hits become findings."""
+    app = get(ctx)
+    check_fail_on(fail_on)
+    if fmt and fmt not in FORMATS:
+        raise UsageError(f"--format: unknown log format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
+    if not paths and not inventory:
+        raise UsageError("no logs to scan", fix="give PATH... or --inventory")
+    ruleset = _rules(app, list(rules or []), not no_rules)
+    indicators = [] if no_iocs else stored_indicators(app.store)
+    with app.progress("logs") as progress:
+        if inventory:
+            report = scan_inventory_logs(app.store, app.config, ruleset,
+                                         progress=progress, indicators=indicators, record=False)
+        else:
+            report = ScanReport()
+        if paths:
+            report = merge_reports([report, _scan_paths(app, paths, asset, fmt, ruleset, indicators,
+                                                        not no_rotated, progress)])
+    record_log_sightings(app.store, report)
+    finish_scan(app, report, fail_on)
+
+
+def _scan_paths(app: AppContext, paths: list[str], asset: str, fmt: str, ruleset: LogRules | None,
+                indicators: list[Indicator], rotated: bool, progress: ProgressFn) -> ScanReport:
+    settings = settings_from_config(app.config)
+    matcher = IocMatcher(indicators)
+    groups: dict[str | None, list[str]] = {}
+    if asset:
+        if app.store.conn.execute("SELECT 1 FROM assets WHERE id = ?", (asset,)).fetchone() is None:
+            raise NotFoundError(f"no asset with id {asset!r}", fix="see `csirt assets list`")
+        groups[asset] = paths
+    else:
+        assets = [a for a in list_assets(app.store.conn) if a.logs]
+        for path in paths:
+            groups.setdefault(asset_for_path(assets, path), []).append(path)
+    return merge_reports([scan_logs(group, asset_id=asset_id, rules=ruleset,
+                                    indicators=matcher, fmt=fmt, settings=settings,
+                                    progress=progress, rotated=rotated)
+                          for asset_id, group in groups.items()])
+
+
+def register(app: typer.Typer) -> None:
+    """Add `logs` to the scan group."""
+    scan_app.command("logs")(scan_logs_command)

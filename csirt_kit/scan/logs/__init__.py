@@ -1,0 +1,8 @@
+"""Log scanning: readers, formats, YARA with line mapping, IoC matching."""
+
+from csirt_kit.scan.logs.inventory import scan_inventory_logs
+from csirt_kit.scan.logs.iocs import IocMatcher
+from csirt_kit.scan.logs.scanner import LogSettings, scan_log_file, scan_logs, settings_from_config
+
+__all__ = ["IocMatcher", "LogSettings", "scan_inventory_logs", "scan_log_file", "scan_logs",
+           "settings_from_config"]
