@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "assets_cmd",
     "findings_cmd",
     "scan_cmd",
+    "scan_logs_cmd",
     "scan_files_cmd",
     "rules_cmd",
 ]

@@ -231,7 +231,8 @@ def _yara_chunk(scan: _FileScan, rules: LogRules, chunk: bytes, base: int,
 
 def scan_logs(paths: Sequence[str], *, asset_id: str | None = None, rules: LogRules | None = None,
               indicators: Iterable[Indicator] | IocMatcher = (), fmt: str = "",
-              settings: LogSettings | None = None, progress: ProgressFn | None = None, rotated: bool = True) -> ScanReport:
+              settings: LogSettings | None = None, progress: ProgressFn | None = None,
+              rotated: bool = True) -> ScanReport:
     """Scan files, folders and globs (with rotated siblings); missing ones are scan errors."""
     from csirt_kit.errors import UsageError
     from csirt_kit.scan.report import merge_reports
