@@ -13,12 +13,16 @@ _secrets: set[str] = set()
 
 # Credentials that may appear in text we did not build ourselves (server error
 # bodies, exception strings from requests): mask them even if never registered.
+# Each pattern comes with a lower-case keyword that must occur for it to apply, so a large
+# document without credentials costs one lower() and a few substring checks.
 _PATTERNS = [
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?)[^\s\"',}]+"),
     re.compile(r"(?i)((?:api[_-]?key|apikey|token|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}&]+"),
     re.compile(r"(?i)(https?://[^/\s:@]+:)[^@\s/]+(@)"),
     re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"),
 ]
+_KEYWORDS = [("authorization",), ("key", "token", "password", "passwd", "secret"), ("@",),
+             ("/bot",)]
 
 
 def register_secret(value: str | None) -> None:
@@ -43,7 +47,10 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    for pattern in _PATTERNS:
+    lowered = text.lower()
+    for pattern, keywords in zip(_PATTERNS, _KEYWORDS, strict=True):
+        if not any(k in lowered for k in keywords):
+            continue
         if pattern.groups == 2:
             text = pattern.sub(lambda m: f"{m.group(1)}{MASK}{m.group(2)}", text)
         else:

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from csirt_kit.config import Config, load_config
 from csirt_kit.progress import ProgressFn
-from csirt_kit.redaction import RedactingFilter, redact, redact_obj
+from csirt_kit.redaction import RedactingFilter, redact
 from csirt_kit.store.db import Store, open_store
 
 
@@ -56,7 +56,11 @@ class AppContext:
     def emit(self, document: Any, render: Callable[[Console], None]) -> None:
         """Print one JSON document (with --json) or the human rendering."""
         if self.json:
-            text = json.dumps(redact_obj(document), ensure_ascii=False, indent=2, default=str)
+            # Redacting the rendered text once is much cheaper than walking every string,
+            # and the patterns never match across JSON quotes.
+            # Pretty on a terminal; compact (C encoder, several times faster) for machines.
+            indent = 2 if sys.stdout.isatty() else None
+            text = redact(json.dumps(document, ensure_ascii=False, indent=indent, default=str))
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Canonical field -> accepted column names after normalisation (lower case, '_' for
@@ -72,6 +73,7 @@ STATUS_ALIASES: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_key(text: str) -> str:
     """Lower-case a name and join its words with '_' ('Alamat IP' -> 'alamat_ip')."""
     return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")

@@ -17,6 +17,7 @@ from csirt_kit.inventory.fields import (
     LIST_FIELDS,
     STATUS_ALIASES,
     canonical_column,
+    vocabulary_value,
 )
 from csirt_kit.inventory.readers import RawRow, RawTable
 from csirt_kit.models import ASSET_KINDS, ASSET_STATUSES, CRITICALITIES, Asset, Software
@@ -66,13 +67,26 @@ def _items(value: Any) -> list[str]:
         return out
     if isinstance(value, dict):
         return [_software_from_dict(value)]
-    return [part.strip() for part in _SPLIT.split(_text(value)) if part.strip()]
+    text = _text(value)
+    if ";" not in text and "\n" not in text:  # the common single-value cell
+        return [text] if text else []
+    return [part.strip() for part in _SPLIT.split(text) if part.strip()]
 
 
 def _software_from_dict(value: dict[str, Any]) -> str:
     if value.get("cpe"):
         return str(value["cpe"])
     return " ".join(_text(value.get(k)) for k in ("name", "version") if value.get(k))
+
+
+_IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$")
+
+
+def normal_ip(value: str) -> str:
+    """The canonical text of an IPv4/IPv6 address; ValueError if it is not one."""
+    if _IPV4.match(value):  # fast path: most inventory addresses are plain IPv4
+        return value
+    return str(ipaddress.ip_address(value))
 
 
 def valid_hostname(name: str) -> bool:
@@ -158,7 +172,7 @@ class RowValidator:
         ips: list[str] = []
         for value in listed("ips"):
             try:
-                ips.append(str(ipaddress.ip_address(value)))
+                ips.append(normal_ip(value))
             except ValueError:
                 hint = " (a network: put it in networks)" if "/" in value else ""
                 problem("ips", f"{value!r} is not an IPv4 or IPv6 address{hint}")
@@ -210,8 +224,6 @@ class RowValidator:
                problem: Any, default: str) -> str:
         if not raw:
             return default
-        from csirt_kit.inventory.fields import vocabulary_value
-
         value = vocabulary_value(raw, aliases)
         if not value:
             problem(name, f"unknown {name} {raw!r} (use one of: {', '.join(allowed)})")
@@ -236,8 +248,11 @@ class RowValidator:
             if not host:
                 problem("urls", f"{value!r} has no host")
                 continue
+            looks_ip = ":" in host or host.replace(".", "").isdigit()
             try:
-                ipaddress.ip_address(host)
+                if not looks_ip:
+                    raise ValueError(host)
+                normal_ip(host)
             except ValueError:
                 if not valid_hostname(host) and host != "localhost":
                     problem("urls", f"{value!r}: {host!r} is not a valid host name")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from csirt_kit.models import Asset, Software
 
+# One encoder instance: json.dumps(..., ensure_ascii=False) builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 _LIST_FIELDS = ("urls", "hostnames", "ips", "networks", "logs", "tags")
 _COLUMNS = ("id", "name", "kind", "owner", "contact", "criticality", "status", *_LIST_FIELDS,
             "software", "webroot", "notes", "host")
@@ -30,10 +32,10 @@ def _row_values(asset: Asset) -> dict[str, object]:
         "id": asset.id, "name": asset.name, "kind": asset.kind, "owner": asset.owner,
         "contact": asset.contact, "criticality": asset.criticality, "status": asset.status,
         "webroot": asset.webroot, "notes": asset.notes, "host": asset.host,
-        "software": json.dumps([s.__dict__ for s in asset.software], ensure_ascii=False),
+        "software": _encode([s.__dict__ for s in asset.software]),
     }
     for name in _LIST_FIELDS:
-        values[name] = json.dumps(list(getattr(asset, name)), ensure_ascii=False)
+        values[name] = _encode(list(getattr(asset, name)))
     return values
 
 
