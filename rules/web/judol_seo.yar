@@ -1,0 +1,84 @@
+/*
+  Indonesian online-gambling (judi online, "judol") SEO injection in pages of city sites:
+  keyword stuffing, doorway pages, hidden link blocks and crawler-only redirects.
+  A page that mentions gambling once (e.g. a warning against judi online) must not match.
+  Written for csirt-kit.
+*/
+
+rule judol_keyword_stuffing : judol
+{
+    meta:
+        description = "Page carries many distinct online-gambling terms (slot gacor, maxwin, togel...)"
+        severity = "high"
+        category = "judol"
+    strings:
+        $k1 = "slot gacor" nocase
+        $k2 = "maxwin" nocase
+        $k3 = "togel" nocase fullword
+        $k4 = "situs judi" nocase
+        $k5 = "slot88" nocase
+        $k6 = "scatter hitam" nocase
+        $k7 = "rtp live" nocase
+        $k8 = "bandar togel" nocase
+        $k9 = "situs slot" nocase
+        $k10 = "gampang menang" nocase
+        $k11 = "deposit pulsa" nocase
+        $k12 = "link alternatif" nocase
+        $k13 = "slot online" nocase
+        $k14 = "mahjong ways" nocase
+        $k15 = "pragmatic play" nocase
+        $k16 = "sbobet" nocase
+        $k17 = "toto macau" nocase
+        $k18 = "slot thailand" nocase
+    condition:
+        4 of them
+}
+
+rule judol_doorway_title : judol
+{
+    meta:
+        description = "Page title advertises online gambling (judol doorway page on a government host)"
+        severity = "high"
+        category = "judol"
+    strings:
+        $title = /<title>[^<]{0,200}(slot\s*gacor|slot\s*online|situs\s*slot|togel|maxwin|slot88|judi\s*online|situs\s*judi|toto\s*macau|slot\s*thailand)/ nocase
+        $meta = /<meta\s+name=["']description["']\s+content=["'][^"']{0,300}(slot\s*gacor|maxwin|togel|situs\s*slot)/ nocase
+    condition:
+        $title or $meta
+}
+
+rule judol_hidden_link_block : judol
+{
+    meta:
+        description = "Hidden block (display:none, off-screen or tiny font) with gambling links"
+        severity = "high"
+        category = "judol"
+    strings:
+        $hide1 = /style\s*=\s*["'][^"']{0,80}display\s*:\s*none/ nocase
+        $hide2 = /style\s*=\s*["'][^"']{0,80}(left|top)\s*:\s*-\d{3,5}px/ nocase
+        $hide3 = /style\s*=\s*["'][^"']{0,80}(font-size\s*:\s*[01]px|visibility\s*:\s*hidden|height\s*:\s*[01]px[^"']{0,40}overflow\s*:\s*hidden)/ nocase
+        $link = /<a\s[^>]{0,200}href\s*=\s*["'][^"']{0,200}["'][^>]{0,100}>[^<]{0,60}(slot|gacor|togel|maxwin|judi|casino|toto|sbobet|zeus)/ nocase
+    condition:
+        for any i in (1..#link) : (
+            for any j in (1..#hide1) : (@link[i] > @hide1[j] and @link[i] - @hide1[j] < 3000) or
+            for any k in (1..#hide2) : (@link[i] > @hide2[k] and @link[i] - @hide2[k] < 3000) or
+            for any m in (1..#hide3) : (@link[i] > @hide3[m] and @link[i] - @hide3[m] < 3000)
+        )
+}
+
+rule judol_crawler_cloaking_js : judol
+{
+    meta:
+        description = "Script sends search-engine visitors or crawlers to another site (judol cloaking redirect)"
+        severity = "high"
+        category = "judol"
+    strings:
+        $ref = /document\.referrer[^;]{0,120}(google|bing|yahoo|yandex)/ nocase
+        $ua = /navigator\.userAgent[^;]{0,120}(googlebot|bot|crawl|spider)/ nocase
+        $go = /(window\.|document\.|top\.)?location(\.href)?\s*(=|\.replace\s*\(|\.assign\s*\()\s*["'`]https?:\/\// nocase
+        $judol = /(slot|gacor|togel|judi|maxwin|casino|toto|sbobet|zeus|bet)/ nocase
+    condition:
+        ($ref or $ua) and $go and $judol and
+        for any i in (1..#go) : (for any j in (1..#ref) : (@go[i] - @ref[j] < 800 and @go[i] > @ref[j]) or
+                                 for any k in (1..#ua) : (@go[i] - @ua[k] < 800 and @go[i] > @ua[k]))
+}
