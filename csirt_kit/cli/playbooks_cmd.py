@@ -1,0 +1,95 @@
+"""`csirt playbooks list|show|check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from csirt_kit.cli import render
+from csirt_kit.cli.context import get
+from csirt_kit.errors import InputError, NotFoundError
+from csirt_kit.playbooks.loader import check_paths, configured_paths, load_playbooks
+from csirt_kit.playbooks.match import ranked
+from csirt_kit.playbooks.model import Playbook
+
+playbooks_app = typer.Typer(help="List, show and check the playbooks that turn findings into cases.",
+                            no_args_is_help=True)
+
+
+def _match_text(pb: Playbook) -> str:
+    alts = []
+    for m in pb.match:
+        parts = [", ".join(m.kinds)] if m.kinds else []
+        if m.tags_any:
+            parts.append("tags " + "|".join(m.tags_any))
+        if m.rules_any:
+            parts.append("rules " + "|".join(m.rules_any))
+        if m.min_severity:
+            parts.append(f">= {m.min_severity}")
+        alts.append(" ".join(parts))
+    return " or ".join(alts)
+
+
+@playbooks_app.command("list")
+def list_cmd(ctx: typer.Context) -> None:
+    """List the playbooks in effect, in the order they are tried."""
+    app = get(ctx)
+    books = ranked(load_playbooks(app.config))
+    app.emit({"items": [p.to_dict() for p in books], "count": len(books)},
+             lambda console: render.table(
+                 console, f"{len(books)} playbooks (tried in this order)",
+                 ["id", "priority", "matches", "severity", "group by", "tasks", "title"],
+                 ([p.id, p.priority, _match_text(p), p.severity, p.group_by, len(p.tasks), p.title]
+                  for p in books), empty="no playbooks"))
+
+
+def _show(console: Console, pb: Playbook) -> None:
+    render.key_values(console, f"playbook {pb.id}", [
+        ("title", pb.title), ("title (id)", pb.title_id), ("description", pb.description),
+        ("description (id)", pb.description_id), ("matches", _match_text(pb)),
+        ("severity floor", pb.severity), ("tlp / pap", f"{pb.tlp} / {pb.pap}"),
+        ("group by", pb.group_by), ("priority", pb.priority), ("tags", list(pb.tags)),
+        ("file", pb.source)])
+    render.table(console, "tasks", ["group", "title", "title (id)"],
+                 ([t.group, t.title, t.title_id] for t in pb.tasks), empty="no tasks")
+
+
+@playbooks_app.command("show")
+def show_cmd(ctx: typer.Context,
+             playbook_id: Annotated[str, typer.Argument(help="Playbook id.", metavar="ID")]) -> None:
+    """Show one playbook: match, severity, texts (English and Indonesian) and tasks."""
+    app = get(ctx)
+    books = {p.id: p for p in load_playbooks(app.config)}
+    if playbook_id not in books:
+        raise NotFoundError(f"no playbook {playbook_id!r}",
+                            fix=f"known playbooks: {', '.join(sorted(books))}")
+    pb = books[playbook_id]
+    app.emit(pb.to_dict(), lambda console: _show(console, pb))
+
+
+@playbooks_app.command("check")
+def check_cmd(ctx: typer.Context,
+              paths: Annotated[list[Path] | None, typer.Argument(
+                  help="Playbook files or folders (default: bundled and configured ones).")] = None,
+              ) -> None:
+    """Validate playbooks; problems name the file, line and key path (exit 2)."""
+    app = get(ctx)
+    targets = list(paths) if paths else configured_paths(app.config)
+    for target in targets:
+        if not target.exists():
+            raise InputError("no such file or folder", where=str(target))
+    result = check_paths(targets)
+    if result.problems:
+        raise InputError(f"{len(result.problems)} problem(s) in {result.files} playbook file(s)",
+                         problems=result.problems, fix="correct each line above")
+    app.emit({"files": result.files, "playbooks": [p.id for p in result.playbooks], "problems": []},
+             lambda console: console.print(
+                 f"{result.files} file(s), {len(result.playbooks)} playbook(s): all valid"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the playbooks group to the main app."""
+    app.add_typer(playbooks_app, name="playbooks")
