@@ -1,0 +1,140 @@
+"""MISP feeds (manifest.json, <uuid>.json per event, hashes.csv) from a folder or a URL.
+
+Only events whose manifest timestamp is newer than the stored one are fetched. Numbers
+may be ints or strings. A manifest that is not the usual object keyed by event UUID is
+accepted as a list of entries or wrapped in one key; otherwise the error says what it was.
+A bad event file is reported by name and skipped (retried next sync); the rest imports.
+hashes.csv is not needed to import (it serves MISP's own feed correlation) and is not read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from csirt_kit.errors import InputError
+from csirt_kit.intel import store as istore
+from csirt_kit.intel.fetch import Location, MissingFile
+from csirt_kit.intel.rows import RowBuilder, epoch, event_ref, tag_names
+from csirt_kit.intel.sources import Feed
+from csirt_kit.progress import ProgressFn, no_progress
+from csirt_kit.store.db import Store
+
+_UUID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{7,63}$")
+_BATCH_ROWS = 50_000
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        kinds = sorted({type(v).__name__ for v in value})
+        return f"a JSON array of {len(value)} item(s) ({', '.join(kinds) or 'empty'})"
+    return f"a JSON {type(value).__name__}"
+
+
+def parse_manifest(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """{event uuid: entry} and problems; InputError when it cannot be read at all."""
+    if not data.strip():
+        raise InputError("manifest.json is empty", where=where,
+                         fix="the feed publisher must list its events; check the feed url/path")
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"manifest.json is not valid JSON: {exc}", where=where,
+                         fix="check that url/path points at a MISP feed root") from None
+    if isinstance(doc, Mapping) and len(doc) == 1:
+        inner = next(iter(doc.values()))
+        if next(iter(doc)) in ("manifest", "response", "events", "Event") and isinstance(
+                inner, Mapping | list):
+            doc = inner
+    entries: dict[str, Any] = {}
+    if isinstance(doc, Mapping):
+        entries = dict(doc)
+    elif isinstance(doc, list) and all(isinstance(v, Mapping) for v in doc):
+        for item in doc:
+            body = item.get("Event", item) if isinstance(item.get("Event"), Mapping) else item
+            entries[str(body.get("uuid", ""))] = body
+    else:
+        raise InputError(f"manifest.json: expected an object keyed by event UUID, got {_describe(doc)}",
+                         where=where, fix="check that url/path points at a MISP feed root")
+    out: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for uuid, entry in entries.items():
+        if not _UUID.match(str(uuid)) or not isinstance(entry, Mapping):
+            problems.append(f"{where}: entry {str(uuid)[:60]!r}: not an event UUID with an object")
+            continue
+        stamp = epoch(entry.get("timestamp"))
+        if stamp <= 0:
+            problems.append(f"{where}: event {uuid}: timestamp {entry.get('timestamp')!r} is not a number")
+            continue
+        out[str(uuid)] = {**entry, "uuid": str(uuid), "timestamp": stamp}
+    return out, problems
+
+
+def _read_event(loc: Location, uuid: str) -> Mapping[str, Any]:
+    name = f"{uuid}.json"
+    data = loc.read(name)
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MissingFile(f"{loc.where(name)}: not valid JSON: {exc}") from None
+    event = doc.get("Event") if isinstance(doc, Mapping) else None
+    if not isinstance(event, Mapping):
+        raise MissingFile(f"{loc.where(name)}: expected {{\"Event\": {{...}}}}, got {_describe(doc)}")
+    if str(event.get("uuid", uuid)) != uuid:
+        raise MissingFile(f"{loc.where(name)}: holds event {event.get('uuid')!r}, not {uuid}")
+    return event
+
+
+def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str,
+                   progress: ProgressFn = no_progress) -> dict[str, Any]:
+    """Import new and changed events of one feed; returns counters for its SourceResult."""
+    manifest, problems = parse_manifest(loc.read("manifest.json"), loc.where("manifest.json"))
+    known = istore.event_timestamps(store.conn, feed.name)
+    todo = [u for u, e in manifest.items() if full or e["timestamp"] > known.get(u, -1)]
+    unchanged = [u for u in manifest if u in known and u not in set(todo)]
+    gone = [u for u in known if u not in manifest]
+    builder = RowBuilder(now=now, ttl_days=feed.ttl_days, max_age_days=feed.max_age_days,
+                         default_to_ids=feed.to_ids, extra_tags=feed.tags)
+    counts: dict[str, Any] = {"events_fetched": 0, "events_unchanged": len(unchanged),
+                              "indicators_written": 0, "indicators_removed": 0}
+    with store.write() as conn:
+        istore.refresh_seen(conn, feed.name, unchanged, now, feed.ttl_days, feed.max_age_days)
+        for uuid in gone:
+            counts["indicators_removed"] += istore.retire_unseen(conn, feed.name, now, now, uuid)
+    pending: list[tuple[Mapping[str, Any], list[istore.Row], list[Any], int]] = []
+    size = 0
+    for done, uuid in enumerate(todo, 1):
+        try:
+            event = _read_event(loc, uuid)
+        except MissingFile as exc:
+            problems.append(str(exc))
+            continue
+        rows, objects = builder.event_rows(event)
+        pending.append(({**manifest[uuid], **event}, rows, objects, manifest[uuid]["timestamp"]))
+        size += len(rows) + 1
+        if size >= _BATCH_ROWS:
+            _flush(store, feed.name, pending, now, counts)
+            pending, size = [], 0
+        progress(f"{feed.name}: events", done, len(todo))
+    _flush(store, feed.name, pending, now, counts)
+    counts["warninglisted"] = builder.warninglisted
+    counts["bad_values"] = builder.bad_values
+    problems.extend(f"{feed.name}: skipped value {e}" for e in builder.examples)
+    counts["problems"] = problems
+    return counts
+
+
+def _flush(store: Store, source: str, pending: list[tuple[Mapping[str, Any], list[istore.Row],
+           list[Any], int]], now: str, counts: dict[str, Any]) -> None:
+    if not pending:
+        return
+    with store.write() as conn:
+        for event, rows, objects, stamp in pending:
+            ref = event_ref(event)
+            istore.upsert_event(conn, source, ref, tag_names(event.get("Tag")), stamp, now)
+            counts["indicators_written"] += istore.write_indicators(conn, source, rows, now)
+            istore.write_objects(conn, source, ref.uuid, objects, stamp)
+            counts["indicators_removed"] += istore.retire_unseen(conn, source, now, now, ref.uuid)
+            counts["events_fetched"] += 1
