@@ -127,7 +127,7 @@ rule php_long_encoded_blob_eval : webshell obfuscation
         category = "webshell"
     strings:
         $php = "<?" ascii
-        $blob = /['"][A-Za-z0-9+\/]{2000}/
+        $blob = /(base64_decode|gzinflate|gzuncompress|str_rot13)\s*\(\s*(base64_decode\s*\(\s*)?['"][A-Za-z0-9+\/=\\]{1000}/ nocase
         $sink = /\b(eval|assert|create_function)\s*\(/ nocase
         $decode = /\b(base64_decode|gzinflate|gzuncompress|str_rot13)\s*\(/ nocase
     condition:

@@ -57,12 +57,12 @@ rule judol_hidden_link_block : judol
         $hide1 = /style\s*=\s*["'][^"']{0,80}display\s*:\s*none/ nocase
         $hide2 = /style\s*=\s*["'][^"']{0,80}(left|top)\s*:\s*-\d{3,5}px/ nocase
         $hide3 = /style\s*=\s*["'][^"']{0,80}(font-size\s*:\s*[01]px|visibility\s*:\s*hidden|height\s*:\s*[01]px[^"']{0,40}overflow\s*:\s*hidden)/ nocase
-        $link = /<a\s[^>]{0,200}href\s*=\s*["'][^"']{0,200}["'][^>]{0,100}>[^<]{0,60}(slot|gacor|togel|maxwin|judi|casino|toto|sbobet|zeus)/ nocase
+        $link = /<a\s[^>]{0,200}href\s*=\s*["'][^"']{0,200}["'][^>]{0,100}>[^<]{0,60}(slot\s*gacor|slot\s*online|situs\s*slot|slot88|gacor|togel|maxwin|judi|casino|toto\s*(macau|togel|slot)|sbobet)/ nocase
     condition:
         for any i in (1..#link) : (
-            for any j in (1..#hide1) : (@link[i] > @hide1[j] and @link[i] - @hide1[j] < 3000) or
-            for any k in (1..#hide2) : (@link[i] > @hide2[k] and @link[i] - @hide2[k] < 3000) or
-            for any m in (1..#hide3) : (@link[i] > @hide3[m] and @link[i] - @hide3[m] < 3000)
+            for any j in (1..#hide1) : (@link[i] > @hide1[j] and @link[i] - @hide1[j] < 1500) or
+            for any k in (1..#hide2) : (@link[i] > @hide2[k] and @link[i] - @hide2[k] < 1500) or
+            for any m in (1..#hide3) : (@link[i] > @hide3[m] and @link[i] - @hide3[m] < 1500)
         )
 }
 

@@ -36,8 +36,7 @@ rule server_miner_config : miner
         $algo = /["']algo["']\s*:\s*["'](rx\/0|cn\/r|cryptonight|randomx)/ nocase
         $xmrig = "xmrig" nocase
         $donate = "donate-level" ascii
-        $wallet = /\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b/
         $stratum = /stratum\+(tcp|ssl):\/\// nocase
     condition:
-        ($xmrig and ($donate or $algo)) or ($pool and $algo) or ($wallet and ($xmrig or $stratum))
+        ($xmrig and ($donate or $algo)) or ($pool and $algo) or ($xmrig and $stratum)
 }
