@@ -30,6 +30,9 @@ COMMAND_MODULES = [
     "scan_logs_cmd",
     "scan_files_cmd",
     "rules_cmd",
+    "timeline_cmd",
+    "playbooks_cmd",
+    "cases_cmd",
 ]
 
 

@@ -1,0 +1,43 @@
+"""Attach a rendered timeline to the case's TheHive counterpart."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from thehive4py.query.filters import Eq
+
+from csirt_kit.cases.records import get_case
+from csirt_kit.cases.thehive import TheHiveBackend
+from csirt_kit.config import Config
+from csirt_kit.errors import UsageError
+from csirt_kit.store.db import Store
+
+
+def attach_to_thehive(store: Store, config: Config, key: str, markdown: str) -> str:
+    """Upload the Markdown timeline as a case attachment; returns the file name.
+
+    The file name carries the content's hash, so attaching an unchanged timeline again is
+    recognised (looked up first) and sends no second upload.
+    """
+    case = get_case(store.conn, key)
+    if case.backend != "thehive" or not case.backend_id:
+        raise UsageError(f"case {key} has no TheHive counterpart yet",
+                         fix="set cases.backend = \"thehive\" and run `csirt cases sync` first")
+    digest = hashlib.sha256(markdown.encode("utf-8")).hexdigest()[:12]
+    name = f"timeline-{key.replace(':', '_').replace('/', '_')}-{digest}.md"
+    backend = TheHiveBackend(config)
+    try:
+        found = backend._call(f"find attachments of case {key}", backend.api.case.find_attachments,
+                              case.backend_id, filters=Eq("name", name))
+        if isinstance(found, list) and found:
+            return name
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_text(markdown, encoding="utf-8")
+            backend._call(f"attach timeline to case {key}", backend.api.case.add_attachment,
+                          case.backend_id, [str(path)])
+    finally:
+        backend.close()
+    return name
