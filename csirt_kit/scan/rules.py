@@ -114,7 +114,7 @@ class RuleHit:
     @property
     def snippet(self) -> str:
         """Matched strings, short and escaped."""
-        return snippet(s.data for s in self.strings)
+        return snippet(s.data for s in sorted(self.strings, key=lambda s: s.offset))
 
     @property
     def offset(self) -> int | None:
