@@ -6,6 +6,7 @@ with uuids and timestamps fixed so the same seed gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import uuid
@@ -69,6 +70,19 @@ def _events(hits: FeedHits) -> list[dict[str, Any]]:
     ]
 
 
+def _hash_lines(event: dict[str, Any]) -> list[str]:
+    """hashes.csv lines: md5 of every value as written (each part of a composite value)."""
+    attributes = list(event.get("Attribute", []))
+    for obj in event.get("Object", []):
+        attributes += obj.get("Attribute", [])
+    lines = []
+    for attribute in attributes:
+        value = str(attribute["value"])
+        parts = value.split("|") if "|" in attribute["type"] else [value]
+        lines += [f"{hashlib.md5(part.encode()).hexdigest()},{event['uuid']}" for part in parts]
+    return lines
+
+
 def write_feed(folder: Path, hits: FeedHits, seed: int, end: datetime) -> list[str]:
     """Write manifest.json, one <uuid>.json per event and hashes.csv; return the event uuids."""
     from pymisp import MISPEvent, MISPObject, MISPOrganisation
@@ -116,7 +130,8 @@ def write_feed(folder: Path, hits: FeedHits, seed: int, end: datetime) -> list[s
         event.publish_timestamp = ts
         document = event.to_feed(with_meta=True)
         meta = document["Event"].pop("_manifest")
-        hashes += [f"{h},{event.uuid}" for h in document["Event"].pop("_hashes")]
+        document["Event"].pop("_hashes")  # PyMISP hashes str(datetime), not the value written
+        hashes += _hash_lines(document["Event"])
         manifest.update(meta)
         (folder / f"{event.uuid}.json").write_text(json.dumps(document, indent=1, sort_keys=True) + "\n",
                                                    encoding="utf-8")
