@@ -328,9 +328,9 @@ class TheHiveEmulator(AlertRoutes, LoopbackServer):
             if m["id"] in (att["_id"], att["id"]):
                 return Reply(200, self.blobs[att["id"]], att["contentType"])
         for obs in self.in_org(self.observables, ctx.org):
-            att = obs.get("attachment")
-            if att and m["id"] in (att["_id"], att["id"]):
-                return Reply(200, self.blobs[att["id"]], att["contentType"])
+            inner = obs.get("attachment")
+            if inner and m["id"] in (inner["_id"], inner["id"]):
+                return Reply(200, self.blobs[inner["id"]], inner["contentType"])
         raise not_found(f"Attachment {m['id']} not found")
 
     # -- tasks, logs, observables, comments -------------------------------------------------
@@ -508,7 +508,7 @@ class TheHiveEmulator(AlertRoutes, LoopbackServer):
         raise QueryError(f"Invalid query: unknown step {name} after {kind}")
 
     # -- analyst actions (the UI, without HTTP) --------------------------------------------
-    def create_case(self, body: Any, user: str | None = None, org: str | None = None) -> Obj:  # type: ignore[override]
+    def create_case(self, body: Any, user: str | None = None, org: str | None = None) -> Obj:
         """Create a case as POST /api/v1/case would (default: as the analyst)."""
         with self.lock:
             return super().create_case(body, user or self.analyst, org or self.organisation)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tests.emulators.httpbase import Reply
 from tests.emulators.thehive_model import (
     ALERT_STAGES,
     ALERT_UPDATE_KEYS,
@@ -25,7 +27,6 @@ from tests.emulators.thehive_model import (
 from tests.emulators.thehive_state import HiveState
 
 if TYPE_CHECKING:
-    from tests.emulators.httpbase import Reply
     from tests.emulators.thehive import Ctx
 
 ADMIN_ORG = "admin"
@@ -34,8 +35,26 @@ ADMIN_ORG = "admin"
 class AlertRoutes(HiveState):
     """Alerts (create, find, merge, promote), case templates and custom field definitions."""
 
+    if TYPE_CHECKING:  # provided by TheHiveEmulator
+        from threading import RLock
+
+        from tests.emulators.httpbase import Part
+
+        lock: RLock
+
+        def route(
+            self, method: str, pattern: str, handler: Callable[[Ctx, dict[str, str]], Reply]
+        ) -> None: ...
+        def ok(self, value: Any, status: int = 200) -> Reply: ...
+        def json_body(self, ctx: Ctx) -> Any: ...
+        def multipart_json(self, ctx: Ctx, name: str = "_json") -> Any: ...
+        def file_of(self, part: Part) -> tuple[str, bytes, str | None]: ...
+        def case_of(self, ctx: Ctx, ident: str) -> Obj: ...
+        def observables_from_request(self, ctx: Ctx, parent_id: str) -> list[Obj]: ...
+        def attachments_from_request(self, ctx: Ctx, parent_id: str) -> Reply: ...
+
     def add_alert_routes(self) -> None:
-        r = self.route  # type: ignore[attr-defined]
+        r = self.route
         r("POST", "/alert", self._alert_create)
         r("PATCH", "/alert/_bulk", self._alert_bulk_update)
         r("POST", "/alert/merge/_bulk", self._alert_bulk_merge)
@@ -208,21 +227,21 @@ class AlertRoutes(HiveState):
 
     def _alert_create(self, ctx: Ctx, _: dict[str, str]) -> Reply:
         if isinstance(ctx.request.body, list):  # multipart: `_json` as a file part, files by key
-            body = self.multipart_json(ctx)  # type: ignore[attr-defined]
-            files = {p.name: self.file_of(p) for p in ctx.request.body if p.name != "_json"}  # type: ignore[attr-defined]
+            body = self.multipart_json(ctx)
+            files = {p.name: self.file_of(p) for p in ctx.request.body if p.name != "_json"}
         else:
-            body, files = self.json_body(ctx), {}  # type: ignore[attr-defined]
-        return self.ok(self.create_alert(body, ctx.user, ctx.org, files), 201)  # type: ignore[attr-defined]
+            body, files = self.json_body(ctx), {}
+        return self.ok(self.create_alert(body, ctx.user, ctx.org, files), 201)
 
     def _alert_get(self, ctx: Ctx, m: dict[str, str]) -> Reply:
-        return self.ok(self.alert_of(ctx, m["id"]))  # type: ignore[attr-defined]
+        return self.ok(self.alert_of(ctx, m["id"]))
 
     def _alert_update(self, ctx: Ctx, m: dict[str, str]) -> Reply:
-        self.update_alert(self.alert_of(ctx, m["id"]), self.json_body(ctx), ctx.user, ctx.org)  # type: ignore[attr-defined]
+        self.update_alert(self.alert_of(ctx, m["id"]), self.json_body(ctx), ctx.user, ctx.org)
         return self._empty()
 
     def _alert_bulk_update(self, ctx: Ctx, _: dict[str, str]) -> Reply:
-        fields = dict(require_object(self.json_body(ctx), "bulk update"))  # type: ignore[attr-defined]
+        fields = dict(require_object(self.json_body(ctx), "bulk update"))
         ids = fields.pop("ids", None)
         if not isinstance(ids, list):
             raise bad_request("Invalid json: attribute ids is missing")
@@ -241,56 +260,55 @@ class AlertRoutes(HiveState):
         del self.alerts[alert["_id"]]
 
     def _alert_bulk_delete(self, ctx: Ctx, _: dict[str, str]) -> Reply:
-        body = require_object(self.json_body(ctx), "bulk delete")  # type: ignore[attr-defined]
+        body = require_object(self.json_body(ctx), "bulk delete")
         for alert in [self.alert_of(ctx, str(i)) for i in body.get("ids") or []]:
             self._delete_alert(alert)
         return self._empty()
 
     def _alert_merge(self, ctx: Ctx, m: dict[str, str]) -> Reply:
-        alert, case = self.alert_of(ctx, m["id"]), self.case_of(ctx, m["case"])  # type: ignore[attr-defined]
-        return self.ok(self.merge_alert_into_case(alert, case, ctx.user))  # type: ignore[attr-defined]
+        alert, case = self.alert_of(ctx, m["id"]), self.case_of(ctx, m["case"])
+        return self.ok(self.merge_alert_into_case(alert, case, ctx.user))
 
     def _alert_import(self, ctx: Ctx, m: dict[str, str]) -> Reply:
-        alert, case = self.alert_of(ctx, m["id"]), self.case_of(ctx, m["case"])  # type: ignore[attr-defined]
+        alert, case = self.alert_of(ctx, m["id"]), self.case_of(ctx, m["case"])
         self._import_into(alert, case, ctx.user, merge=False)
-        return self.ok(case)  # type: ignore[attr-defined]
+        return self.ok(case)
 
     def _alert_bulk_merge(self, ctx: Ctx, _: dict[str, str]) -> Reply:
-        body = require_object(self.json_body(ctx), "bulk merge")  # type: ignore[attr-defined]
-        case = self.case_of(ctx, str(body.get("caseId")))  # type: ignore[attr-defined]
+        body = require_object(self.json_body(ctx), "bulk merge")
+        case = self.case_of(ctx, str(body.get("caseId")))
         alerts = [self.alert_of(ctx, str(i)) for i in body.get("alertIds") or []]
         for alert in alerts:
             self.merge_alert_into_case(alert, case, ctx.user)
-        return self.ok(case)  # type: ignore[attr-defined]
+        return self.ok(case)
 
     def _alert_promote(self, ctx: Ctx, m: dict[str, str]) -> Reply:
         alert = self.alert_of(ctx, m["id"])
-        body = self.json_body(ctx)  # type: ignore[attr-defined]
-        return self.ok(self.promote_alert_to_case(alert, body, ctx.user, ctx.org), 201)  # type: ignore[attr-defined]
+        body = self.json_body(ctx)
+        return self.ok(self.promote_alert_to_case(alert, body, ctx.user, ctx.org), 201)
 
     def _alert_follow(self, ctx: Ctx, m: dict[str, str]) -> Reply:
         alert = self.alert_of(ctx, m["id"])
         alert["follow"] = m["verb"] == "follow"
         self.touch(alert, ctx.user)
-        return self.ok(alert)  # type: ignore[attr-defined]
+        return self.ok(alert)
 
     def _alert_observable(self, ctx: Ctx, m: dict[str, str]) -> Reply:
         alert = self.alert_of(ctx, m["id"])
-        created = self.observables_from_request(ctx, alert["_id"])  # type: ignore[attr-defined]
+        created = self.observables_from_request(ctx, alert["_id"])
         self.recount_alert(alert["_id"])
-        return self.ok(created, 201)  # type: ignore[attr-defined]
+        return self.ok(created, 201)
 
     def _alert_comment(self, ctx: Ctx, m: dict[str, str]) -> Reply:
         alert = self.alert_of(ctx, m["id"])
-        comment = self.create_comment(alert["_id"], self.json_body(ctx), ctx.user, ctx.org)  # type: ignore[attr-defined]
-        return self.ok(comment, 201)  # type: ignore[attr-defined]
+        comment = self.create_comment(alert["_id"], self.json_body(ctx), ctx.user, ctx.org)
+        return self.ok(comment, 201)
 
     def _alert_attachments(self, ctx: Ctx, m: dict[str, str]) -> Reply:
-        return self.attachments_from_request(ctx, self.alert_of(ctx, m["id"])["_id"])  # type: ignore[attr-defined]
+        return self.attachments_from_request(ctx, self.alert_of(ctx, m["id"])["_id"])
 
-    def _empty(self) -> Reply:
-        from tests.emulators.httpbase import Reply
-
+    @staticmethod
+    def _empty() -> Reply:
         return Reply.empty()
 
     # -- case templates ----------------------------------------------------------------------
@@ -335,14 +353,14 @@ class AlertRoutes(HiveState):
         return task
 
     def _template_create(self, ctx: Ctx, _: dict[str, str]) -> Reply:
-        return self.ok(self.create_template(self.json_body(ctx), ctx.user, ctx.org), 201)  # type: ignore[attr-defined]
+        return self.ok(self.create_template(self.json_body(ctx), ctx.user, ctx.org), 201)
 
     def _template_get(self, ctx: Ctx, m: dict[str, str]) -> Reply:
-        return self.ok(self.lookup(self.case_templates, m["id"], ctx.org, "CaseTemplate"))  # type: ignore[attr-defined]
+        return self.ok(self.lookup(self.case_templates, m["id"], ctx.org, "CaseTemplate"))
 
     def _template_update(self, ctx: Ctx, m: dict[str, str]) -> Reply:
         template = self.lookup(self.case_templates, m["id"], ctx.org, "CaseTemplate")
-        fields = require_object(self.json_body(ctx), "case template update")  # type: ignore[attr-defined]
+        fields = require_object(self.json_body(ctx), "case template update")
         check_unknown(fields, TEMPLATE_KEYS, "case template")
         check_common(fields)
         self._template_fields(template, fields, ctx.user, ctx.org)
@@ -355,9 +373,9 @@ class AlertRoutes(HiveState):
 
     def _apply_template(self, ctx: Ctx, _: dict[str, str]) -> Reply:
         """POST /case/_bulk/caseTemplate: update* flags copy template attributes, importTasks titles."""
-        body = require_object(self.json_body(ctx), "apply case template")  # type: ignore[attr-defined]
+        body = require_object(self.json_body(ctx), "apply case template")
         template = self.lookup(self.case_templates, str(body.get("caseTemplate")), ctx.org, "CaseTemplate")
-        cases = [self.case_of(ctx, str(i)) for i in body.get("ids") or []]  # type: ignore[attr-defined]
+        cases = [self.case_of(ctx, str(i)) for i in body.get("ids") or []]
         for case in cases:
             if body.get("updateTitlePrefix") and template.get("titlePrefix"):
                 case["title"] = template["titlePrefix"] + case["title"]
@@ -386,9 +404,9 @@ class AlertRoutes(HiveState):
         options: list[Any] | None = None, mandatory: bool = False, display_name: str | None = None,
     ) -> Obj:  # fmt: skip
         """An administrator defines a custom field (setup for tests, no HTTP)."""
-        body = {"name": name, "type": type, "group": group, "description": description}
+        body: Obj = {"name": name, "type": type, "group": group, "description": description}
         body.update(options=options or [], mandatory=mandatory, displayName=display_name or name)
-        with self.lock:  # type: ignore[attr-defined]
+        with self.lock:
             return self.create_custom_field(body, "admin@thehive.local")
 
     def create_custom_field(self, body: Any, user: str) -> Obj:
@@ -426,16 +444,16 @@ class AlertRoutes(HiveState):
         return found
 
     def _custom_field_list(self, ctx: Ctx, _: dict[str, str]) -> Reply:
-        return self.ok(list(self.custom_fields.values()))  # type: ignore[attr-defined]
+        return self.ok(list(self.custom_fields.values()))
 
     def _custom_field_create(self, ctx: Ctx, _: dict[str, str]) -> Reply:
         self._admin_only(ctx)
-        return self.ok(self.create_custom_field(self.json_body(ctx), ctx.user), 201)  # type: ignore[attr-defined]
+        return self.ok(self.create_custom_field(self.json_body(ctx), ctx.user), 201)
 
     def _custom_field_update(self, ctx: Ctx, m: dict[str, str]) -> Reply:
         self._admin_only(ctx)
         definition = self._custom_field_of(m["id"])
-        fields = require_object(self.json_body(ctx), "custom field update")  # type: ignore[attr-defined]
+        fields = require_object(self.json_body(ctx), "custom field update")
         check_unknown(
             fields, {"displayName", "group", "description", "type", "mandatory", "options"}, "custom field"
         )

@@ -62,8 +62,11 @@ def _same(a: Any, b: Any) -> bool:
 
 def _order(a: Any, b: Any) -> int | None:
     """-1/0/1 comparing a with b, None when they cannot be compared."""
-    numbers = (int, float)
-    if (isinstance(a, numbers) and isinstance(b, numbers)) or (isinstance(a, str) and isinstance(b, str)):
+    if isinstance(a, bool) or isinstance(b, bool):
+        return None
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return (a > b) - (a < b)
+    if isinstance(a, str) and isinstance(b, str):
         return (a > b) - (a < b)
     return None
 
@@ -96,8 +99,8 @@ def compile_filter(expr: Any) -> Predicate:
         inner = compile_filter(body)
         return lambda o: not inner(o)
     if op in ("_has", "_contains"):
-        name = body.get("_field") if isinstance(body, dict) else body
-        return lambda o: bool(field_values(o, str(name))) or _has_empty(o, str(name))
+        name = str(body.get("_field") if isinstance(body, dict) else body)
+        return lambda o: bool(field_values(o, name)) or _has_empty(o, name)
     if op == "_id":
         wanted = {str(v) for v in body} if isinstance(body, list) else {str(body)}
         return lambda o: str(o.get("_id")) in wanted
@@ -164,7 +167,7 @@ def sort_objects(items: list[Obj], fields: Any) -> list[Obj]:
     for name, desc in reversed(keys):
         present = [o for o in result if field_values(o, name)]
         missing = [o for o in result if not field_values(o, name)]
-        present.sort(key=lambda o, n=name: _sort_key(field_values(o, n)[0]), reverse=desc)
+        present.sort(key=lambda o, n=name: _sort_key(field_values(o, n)[0]), reverse=desc)  # type: ignore[misc]
         result = present + missing
     return result
 

@@ -372,7 +372,9 @@ class HiveState:
         self.comments[oid] = comment
         return comment
 
-    def create_log(self, task_id: str, body: Any, user: str, org: str, files: list[tuple]) -> Obj:
+    def create_log(
+        self, task_id: str, body: Any, user: str, org: str, files: list[tuple[str, bytes, str | None]]
+    ) -> Obj:
         body = require_object(body, "task log")
         require_text(body, "message")
         log = self.base("Log", user, org, parent=task_id)
@@ -382,7 +384,7 @@ class HiveState:
         if body.get("includeInTimeline") is not None:
             log["includeInTimeline"] = body["includeInTimeline"]
         if files:
-            log["attachments"] = [self.make_attachment(*f, user, org, None) for f in files]
+            log["attachments"] = [self.make_attachment(n, d, c, user, org, None) for n, d, c in files]
         self.task_logs[log["_id"]] = log
         return log
 
