@@ -26,13 +26,16 @@ COMMAND_MODULES = [
     "init_cmd",
     "assets_cmd",
     "findings_cmd",
+    "intel_cmd",
     "scan_cmd",
     "scan_logs_cmd",
+    "scan_web_cmd",
     "scan_files_cmd",
     "rules_cmd",
     "timeline_cmd",
     "playbooks_cmd",
     "cases_cmd",
+    "run_cmd",
 ]
 
 

@@ -1,0 +1,47 @@
+"""`csirt scan web`: the city's web apps over HTTP, as a browser and as a crawler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csirt_kit.cli.context import get
+from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, finish_scan, scan_app
+from csirt_kit.scan.web.scanner import WebRules, scan_web
+
+
+def scan_web_command(
+    ctx: typer.Context,
+    targets: Annotated[list[str] | None, typer.Argument(
+        help="URLs or host names (inventory hosts only); default: every URL of active assets.",
+        show_default=False)] = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", help="Also treat this host as in scope (repeatable).")] = None,
+    rules: Annotated[list[Path] | None, typer.Option(
+        "--rules", help="Extra YARA rule file or folder (repeatable).")] = None,
+    no_rules: Annotated[bool, typer.Option(
+        "--no-rules", help="No YARA: only redirects, cloaking terms and defacement.")] = False,
+    fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+) -> None:
+    """Fetch web pages as a browser and as Googlebot; YARA, cloaking, redirects, defacement."""
+    app = get(ctx)
+    check_fail_on(fail_on)
+    ruleset: WebRules | None = None
+    if not no_rules:
+        from csirt_kit.scan.rules import load_rules
+
+        loaded = load_rules(app.config, extra=list(rules or []), scopes=("web",))
+        for problem in loaded.problems:
+            app.warn(f"rules: {problem}")
+        ruleset = loaded
+    with app.progress("web") as progress:
+        report = scan_web(app.store, app.config, ruleset, targets=targets or None, progress=progress,
+                          allow_hosts=allow_host or ())
+    finish_scan(app, report, fail_on)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `web` to the scan group."""
+    scan_app.command("web")(scan_web_command)
