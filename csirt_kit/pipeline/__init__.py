@@ -1,0 +1,1 @@
+"""The cron pipeline behind `csirt run`: lock, isolated resumable steps, summary."""
