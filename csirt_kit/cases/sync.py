@@ -66,6 +66,8 @@ class _Drain:
         self.sent = 0
         self.created: list[str] = []
         self.newly_failed = 0
+        self.errors: list[str] = []
+        self.transient = False
 
     def _save(self, item: OutboxItem, progress: dict[str, Any]) -> None:
         with self.store.write() as conn:
@@ -82,6 +84,9 @@ class _Drain:
 
     def fail(self, items: list[OutboxItem], key: str, error: str, final: bool) -> None:
         """Record a try that did not complete; final ones are listed as problems."""
+        if error not in self.errors:
+            self.errors.append(error)
+        self.transient = self.transient or not final
         with self.store.write() as conn:
             now = iso()
             outbox.mark_attempt(conn, [i.id for i in items], error, now, failed=final)
@@ -213,8 +218,6 @@ def sync_outbox(store: Store, config: Config, progress: ProgressFn | None = None
                 server_errors = 0
             except Unavailable as exc:
                 drain.fail(items, key, exc.message, final=False)
-                errors.append(exc.message)
-                transient = True
                 server_errors += 1
                 if exc.transport or server_errors >= MAX_SERVER_ERRORS_IN_A_ROW:
                     unreachable = True
@@ -239,9 +242,10 @@ def sync_outbox(store: Store, config: Config, progress: ProgressFn | None = None
     counts = outbox.counts(store.conn)
     queued = store.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND backend = ?",
                                 (name,)).fetchone()[0]
+    errors = [*drain.errors, *errors]
     errors.extend(sorted({i.last_error or "" for i in outbox.items(store.conn, status="failed")
                           if i.last_error} - set(errors)))
     return SyncResult(backend=name, sent=drain.sent, created=tuple(drain.created), queued=queued,
                       failed=counts.get("failed", 0), newly_failed=drain.newly_failed, pulled=pulled,
                       closed_remotely=tuple(closed), errors=tuple(errors),
-                      unreachable=unreachable or transient, auth_error=auth_error)
+                      unreachable=unreachable or transient or drain.transient, auth_error=auth_error)
