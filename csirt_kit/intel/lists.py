@@ -16,7 +16,7 @@ from csirt_kit.intel import store as istore
 from csirt_kit.intel.fetch import Location
 from csirt_kit.intel.normalize import detect_type
 from csirt_kit.intel.rows import RowBuilder
-from csirt_kit.intel.sources import Feed
+from csirt_kit.intel.sources import Feed, WarninglistSettings
 from csirt_kit.store.db import Store
 
 MAX_PROBLEMS = 20
@@ -87,7 +87,8 @@ def parse_csv(feed: Feed, text: str, where: str) -> tuple[list[dict[str, Any]], 
     return attrs, problems
 
 
-def sync_list(store: Store, feed: Feed, loc: Location, full: bool, now: str) -> dict[str, Any]:
+def sync_list(store: Store, feed: Feed, loc: Location, full: bool, now: str,
+              wl: WarninglistSettings = WarninglistSettings()) -> dict[str, Any]:
     """Import a CSV or text list; returns counters for its SourceResult."""
     data = loc.read()
     where = loc.where()
@@ -108,7 +109,8 @@ def sync_list(store: Store, feed: Feed, loc: Location, full: bool, now: str) -> 
     parse = parse_csv if feed.format == "csv" else parse_text
     attrs, problems = parse(feed, text, where)
     builder = RowBuilder(now=now, ttl_days=feed.ttl_days, max_age_days=feed.max_age_days,
-                         default_to_ids=feed.to_ids, extra_tags=feed.tags)
+                         default_to_ids=feed.to_ids, extra_tags=feed.tags, warninglists=wl.enabled,
+                         ignore_lists=wl.ignore)
     rows = []
     for attr in attrs:
         before = builder.bad_values

@@ -18,7 +18,7 @@ from csirt_kit.errors import InputError
 from csirt_kit.intel import store as istore
 from csirt_kit.intel.fetch import Location, MissingFile
 from csirt_kit.intel.rows import RowBuilder, epoch, event_ref, tag_names
-from csirt_kit.intel.sources import Feed
+from csirt_kit.intel.sources import Feed, WarninglistSettings
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.store.db import Store
 
@@ -88,7 +88,8 @@ def _read_event(loc: Location, uuid: str) -> Mapping[str, Any]:
 
 
 def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str,
-                   progress: ProgressFn = no_progress) -> dict[str, Any]:
+                   progress: ProgressFn = no_progress,
+                   wl: WarninglistSettings = WarninglistSettings()) -> dict[str, Any]:
     """Import new and changed events of one feed; returns counters for its SourceResult."""
     manifest, problems = parse_manifest(loc.read("manifest.json"), loc.where("manifest.json"))
     known = istore.event_timestamps(store.conn, feed.name)
@@ -96,7 +97,8 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
     unchanged = [u for u in manifest if u in known and u not in set(todo)]
     gone = [u for u in known if u not in manifest]
     builder = RowBuilder(now=now, ttl_days=feed.ttl_days, max_age_days=feed.max_age_days,
-                         default_to_ids=feed.to_ids, extra_tags=feed.tags)
+                         default_to_ids=feed.to_ids, extra_tags=feed.tags, warninglists=wl.enabled,
+                         ignore_lists=wl.ignore)
     counts: dict[str, Any] = {"events_fetched": 0, "events_unchanged": len(unchanged),
                               "indicators_written": 0, "indicators_removed": 0}
     with store.write() as conn:

@@ -19,7 +19,7 @@ import requests
 from csirt_kit.errors import AuthError, CsirtError, ServerError
 from csirt_kit.intel import store as istore
 from csirt_kit.intel.rows import RowBuilder, epoch
-from csirt_kit.intel.sources import MispServer
+from csirt_kit.intel.sources import MispServer, WarninglistSettings
 from csirt_kit.models import EventRef
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.redaction import redact
@@ -141,7 +141,8 @@ def _store_page(store: Store, server: MispServer, attrs: list[Mapping[str, Any]]
 
 
 def pull(store: Store, server: MispServer, misp: Any, full: bool, now: str,
-         progress: ProgressFn = no_progress) -> dict[str, Any]:
+         progress: ProgressFn = no_progress,
+         wl: WarninglistSettings = WarninglistSettings()) -> dict[str, Any]:
     """Pull changed attributes page by page; returns counters for the SourceResult."""
     state = istore.source_state(store.conn, server.name)
     started = int(parse_iso(now).timestamp())
@@ -155,7 +156,7 @@ def pull(store: Store, server: MispServer, misp: Any, full: bool, now: str,
         since = floor if full or not state.get("cursor") else max(int(state["cursor"]), floor)
         page, began = 1, now
     builder = RowBuilder(now=now, ttl_days=server.ttl_days, max_age_days=server.max_age_days,
-                         expiry_from_change=True)
+                         expiry_from_change=True, warninglists=wl.enabled, ignore_lists=wl.ignore)
     counts: dict[str, Any] = {"indicators_written": 0, "indicators_removed": 0, "pages": 0}
     fetched = 0
     for _ in range(MAX_PAGES):

@@ -79,6 +79,8 @@ class RowBuilder:
     default_to_ids: bool = True
     extra_tags: tuple[str, ...] = ()
     expiry_from_change: bool = False  # MISP servers: TTL counts from the attribute's change
+    warninglists: bool = True
+    ignore_lists: frozenset[str] = frozenset()
     bad_values: int = 0
     warninglisted: int = 0
     examples: list[str] = field(default_factory=list)
@@ -114,7 +116,9 @@ class RowBuilder:
         tags = [*self.extra_tags, *tag_names(attr.get("Tag"))]
         to_ids_raw = attr.get("to_ids", self.default_to_ids)
         to_ids = to_ids_raw if isinstance(to_ids_raw, bool) else str(to_ids_raw) in ("1", "true", "True")
-        hits = self.index.check(type_, value)
+        hits = self.index.check(type_, value) if self.warninglists else ()
+        if hits and self.ignore_lists:
+            hits = tuple(h for h in hits if h not in self.ignore_lists)
         if hits:
             self.warninglisted += 1
         key = str(attr.get("uuid") or "") or f"{type_}:{value}"

@@ -180,6 +180,23 @@ def _feed(data: Mapping[str, Any], i: int, where: str) -> Feed:
     )
 
 
+@dataclass(frozen=True)
+class WarninglistSettings:
+    """`[intel.warninglists]`: enabled (true), ignore (list names not applied, [])."""
+
+    enabled: bool = True
+    ignore: frozenset[str] = frozenset()
+
+
+def load_warninglist_settings(config: Config) -> WarninglistSettings:
+    """The validated `[intel.warninglists]` table."""
+    data = config.get("intel.warninglists", {}) or {}
+    if not isinstance(data, Mapping):
+        raise ConfigError("intel.warninglists: must be a table", where=config.where())
+    e = _Entry(data, "intel.warninglists", config.where(), {"enabled", "ignore"})
+    return WarninglistSettings(bool(e.flag("enabled", True)), frozenset(e.strings("ignore")))
+
+
 def load_sources(config: Config) -> list[Source]:
     """Every configured source, validated; ConfigError names the bad entry and key."""
     where = config.where()

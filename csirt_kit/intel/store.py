@@ -312,3 +312,25 @@ def record_sightings(conn: sqlite3.Connection, sightings: Iterable[tuple[str, st
             "INSERT OR IGNORE INTO intel_sightings (source, type, value, day, seen_at)"
             " VALUES (?, ?, ?, ?, ?)", (source, type_, value, day, when)).rowcount
     return queued
+
+
+def indicators_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Indicator]:
+    """Full indicators (with event details) for row ids."""
+    out: dict[int, Indicator] = {}
+    for i in range(0, len(ids), 500):
+        chunk = list(ids[i:i + 500])
+        for row in conn.execute(f"{_SELECT} WHERE i.id IN ({', '.join('?' * len(chunk))})", chunk):
+            out[row["id"]] = _indicator(row)
+    return out
+
+
+def first_indicator_of_events(conn: sqlite3.Connection,
+                              events: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Indicator]:
+    """One indicator per (source, event uuid): carries the event's info and tags."""
+    out: dict[tuple[str, str], Indicator] = {}
+    for source, uuid in events:
+        row = conn.execute(f"{_SELECT} WHERE i.source = ? AND i.event_uuid = ? ORDER BY i.id LIMIT 1",
+                           (source, uuid)).fetchone()
+        if row:
+            out[(source, uuid)] = _indicator(row)
+    return out

@@ -13,7 +13,14 @@ from csirt_kit.intel.fetch import Location, MissingFile
 from csirt_kit.intel.lists import sync_list
 from csirt_kit.intel.misp_feed import sync_misp_feed
 from csirt_kit.intel.result import SourceResult, SyncReport
-from csirt_kit.intel.sources import Feed, MispServer, Source, load_sources
+from csirt_kit.intel.sources import (
+    Feed,
+    MispServer,
+    Source,
+    WarninglistSettings,
+    load_sources,
+    load_warninglist_settings,
+)
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.redaction import redact
 from csirt_kit.store.db import Store
@@ -32,13 +39,14 @@ def _status_of(exc: CsirtError) -> str:
     return "problems"
 
 
-def _sync_feed(store: Store, feed: Feed, full: bool, now: str, progress: ProgressFn) -> dict[str, Any]:
+def _sync_feed(store: Store, feed: Feed, full: bool, now: str, progress: ProgressFn,
+               wl: WarninglistSettings) -> dict[str, Any]:
     verify: bool | str = feed.ca_file or feed.verify_tls
     loc = Location(feed.name, feed.url or feed.path, feed.timeout, verify)
     try:
         if feed.format == "misp":
-            return sync_misp_feed(store, feed, loc, full, now, progress)
-        return sync_list(store, feed, loc, full, now)
+            return sync_misp_feed(store, feed, loc, full, now, progress, wl)
+        return sync_list(store, feed, loc, full, now, wl)
     except MissingFile as exc:
         raise InputError(str(exc), where=f"feed {feed.name}",
                          fix="check the feed's url or path") from None
@@ -47,14 +55,14 @@ def _sync_feed(store: Store, feed: Feed, full: bool, now: str, progress: Progres
 
 
 def _sync_misp(store: Store, config: Config, server: MispServer, full: bool, now: str,
-               progress: ProgressFn) -> dict[str, Any]:
+               progress: ProgressFn, wl: WarninglistSettings) -> dict[str, Any]:
     from csirt_kit.intel.misp_server import connect, pull
     from csirt_kit.intel.sightings import send_sightings
 
     key = config.secret(server.key_env, server.name)
     misp = connect(server, key)
     sent = send_sightings(store, server, misp, now) if server.sightings else None
-    counts = pull(store, server, misp, full, now, progress)
+    counts = pull(store, server, misp, full, now, progress, wl)
     counts["sightings_sent"] = sent.sent if sent else 0
     return counts
 
@@ -69,10 +77,11 @@ def sync_one(store: Store, config: Config, source: Source, full: bool = False,
                                getattr(source, "sightings", False))
         istore.update_source(conn, source.name, last_attempt=now)
     try:
+        wl = load_warninglist_settings(config)
         if isinstance(source, MispServer):
-            counts = _sync_misp(store, config, source, full, now, progress)
+            counts = _sync_misp(store, config, source, full, now, progress, wl)
         else:
-            counts = _sync_feed(store, source, full, now, progress)
+            counts = _sync_feed(store, source, full, now, progress, wl)
     except CsirtError as exc:
         status, message = _status_of(exc), redact(exc.message)
         with store.write() as conn:
