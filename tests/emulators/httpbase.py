@@ -368,11 +368,12 @@ class LoopbackServer:
     def _process(self, request: Request) -> Reply | None:
         """Log, apply faults, dispatch. None means: drop the connection without an answer."""
         self._reset_flag.value = False
-        with self.lock:
-            self.requests.append(request)
         fault = self._take_fault(request)
         mode = fault.mode if fault else ""
         opts = fault.options if fault else {}
+        if mode != "refuse":  # a refused request never reached the server
+            with self.lock:
+                self.requests.append(request)
         if mode in ("close", "reset", "refuse"):
             self._reset_flag.value = mode != "close"
             return None

@@ -24,7 +24,8 @@ match the regex (method None or "*" = any method); `times=None` applies to every
   "404", "400", "400-duplicate" (CreateError "Observable already exists"; kw message/type/
   status override any status fault), "hang" (wait kw seconds=5 then run normally; a stop()
   ends the wait and drops the connection), "close" (close the socket without a response),
-  "reset"/"refuse" (TCP reset; a real refusal is `stop()`);
+  "reset" (TCP reset), "refuse" (TCP reset and the request is left out of the log, as if
+  refused; a real refusal of every connection is `stop()`);
   after the route ran and stored its effect: "500-after", "non-json" (same 2xx status,
   body `not json{`), "null" (JSON null), "empty" (empty 2xx body), "close-after" (stored,
   then closed without a response), "hang-after" (stored, then wait kw seconds before answering).
@@ -38,7 +39,8 @@ Emulator choices where TheHive 5's behaviour is not documented (see the contract
 [unverified] tags): a PATCH with an unknown attribute is 400 BadRequest; closing without a
 summary is 400 BadRequest; an observable list with any existing value is refused whole;
 custom field definitions can only be written from the "admin" organisation (403 otherwise);
-alert creation skips duplicate inline observables.
+alert creation skips duplicate inline observables; a new case is assigned to its creator; merging
+or promoting an alert that already has a caseId is 400 BadRequest.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ class TheHiveEmulator(AlertRoutes, LoopbackServer):
     def _current_user(self, ctx: Ctx, _: dict[str, str]) -> Reply:
         return self.ok(
             {
-                "_id": "~" + str(abs(hash(ctx.user)) % 10**6),
+                "_id": "~8",
                 "_createdBy": "system@thehive.local",
                 "_createdAt": 1700000000000,
                 "login": ctx.user,

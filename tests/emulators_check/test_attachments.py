@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from thehive4py import TheHiveApi
+from thehive4py.errors import TheHiveError
 
 from tests.emulators.thehive import TheHiveEmulator
 
@@ -62,6 +63,7 @@ def test_alert_attachments_send_can_rename(hive: TheHiveEmulator, api: TheHiveAp
     assert [(p.name, p.text) for p in hive.requests[-1].parts("canRename")] == [("canRename", "True")]
     again = api.alert.add_attachment(alert["_id"], [str(files[0])])
     assert first[0]["name"] == "report.pdf" and again[0]["name"] == "report_1.pdf"
-    with pytest.raises(Exception) as err:
+    with pytest.raises(TheHiveError) as err:
         api.alert.add_attachment(alert["_id"], [str(files[0])], can_rename=False)
-    assert "already exists" in str(err.value)
+    assert err.value.response.status_code == 400 and "already exists" in str(err.value)
+    assert len(hive.attachments) == 2

@@ -63,6 +63,22 @@ def test_default_retry_gives_up_after_six_posts(hive: TheHiveEmulator, sleeps: l
     assert hive.cases == {}
 
 
+def test_default_retry_honours_429_retry_after(hive: TheHiveEmulator, sleeps: list[float]) -> None:
+    hive.fault("POST", "/api/v1/case", "429", retry_after=1)
+    case = TheHiveApi(hive.url, apikey=KEY, organisation=ORG).case.create(CASE)
+    assert sleeps == [1] and case["number"] == 1
+    assert hive.count("POST", "/api/v1/case") == 2
+
+
+def test_default_retry_against_a_stopped_server_ends_in_connection_error(
+    hive: TheHiveEmulator, sleeps: list[float]
+) -> None:
+    hive.stop()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        TheHiveApi(hive.url, apikey=KEY, organisation=ORG).case.create(CASE)
+    assert sleeps == [2, 4, 8, 16] and hive.requests == []
+
+
 def test_502_html_body_becomes_the_error_message(hive: TheHiveEmulator, api: TheHiveApi) -> None:
     hive.fault("GET", "/api/v1/case/.*", "502-html")
     with pytest.raises(TheHiveError) as err:
@@ -122,6 +138,7 @@ def test_connection_dropped_without_response(hive: TheHiveEmulator, api: TheHive
     with pytest.raises(requests.exceptions.ConnectionError):
         api.case.create(CASE)
     assert hive.cases == {}
+    assert hive.count("POST", "/api/v1/case") == (0 if mode == "refuse" else 1)
     assert api.case.create(CASE)["number"] == 1
 
 
