@@ -79,6 +79,35 @@ def test_default_retry_against_a_stopped_server_ends_in_connection_error(
     assert sleeps == [2, 4, 8, 16] and hive.requests == []
 
 
+def test_max_retries_none_does_not_retry_statuses_but_retries_connections(hive: TheHiveEmulator) -> None:
+    api = TheHiveApi(hive.url, apikey=KEY, organisation=ORG, max_retries=None)  # type: ignore[arg-type]
+    hive.fault("POST", "/api/v1/case", "500-before", times=None)
+    with pytest.raises(TheHiveError):
+        api.case.create(CASE)
+    assert hive.count("POST", "/api/v1/case") == 1
+    hive.clear_faults()
+    hive.fault("GET", "/api/v1/user/current", "close", times=2)
+    assert api.user.get_current()["login"] == hive.user  # Retry(total=3) hides two dropped connections
+    assert hive.count("GET", "/api/v1/user/current") == 3
+
+
+def test_retry_reads_only_policy(hive: TheHiveEmulator) -> None:
+    retry = Retry(
+        total=2,
+        status_forcelist=[500, 502, 503, 504],
+        allowed_methods=["GET"],
+        raise_on_status=False,
+        backoff_factor=0,
+    )
+    api = TheHiveApi(hive.url, apikey=KEY, organisation=ORG, max_retries=retry)
+    hive.fault("*", "/api/v1/case.*", "500-before", times=None)
+    with pytest.raises(TheHiveError):
+        api.case.get("~1")
+    with pytest.raises(TheHiveError):
+        api.case.create(CASE)
+    assert (hive.count("GET", "/api/v1/case/~1"), hive.count("POST", "/api/v1/case")) == (3, 1)
+
+
 def test_502_html_body_becomes_the_error_message(hive: TheHiveEmulator, api: TheHiveApi) -> None:
     hive.fault("GET", "/api/v1/case/.*", "502-html")
     with pytest.raises(TheHiveError) as err:
@@ -176,6 +205,10 @@ def test_outage_refuses_connections_then_recovers_on_the_same_port(
         ("403", 403, "AuthorizationError - Your profile does not allow this operation"),
         ("404", 404, "NotFoundError - Injected fault: not found"),
         ("400-duplicate", 400, "CreateError - Observable already exists"),
+        ("400", 400, "BadRequest - Injected fault: bad request"),
+        ("500", 500, "InternalError - Injected fault: internal error"),
+        ("502", 502, "BadGateway - Injected fault: bad gateway"),
+        ("504", 504, "GatewayTimeout - Injected fault: gateway timeout"),
     ],
 )
 def test_status_faults(hive: TheHiveEmulator, api: TheHiveApi, mode: str, status: int, message: str) -> None:
