@@ -29,13 +29,13 @@ class City:
     tmp: Path
     cli: Any
 
-    def configure(self, **web: object) -> None:
-        """Rewrite [scan.web] with short timeouts plus `web` keys."""
+    def configure(self, resolve: dict[str, str] | None = None, **web: object) -> None:
+        """Rewrite [scan.web] with short timeouts plus `web` keys; *.kota.test goes to the server."""
         keys = {"timeout": 0.5, "total_timeout": 3, "max_bytes": 100_000, "workers": 8, **web}
         lines = ["[scan.web]"]
         for k, v in keys.items():
             lines.append(f"{k} = {_toml(v)}")
-        lines.append(f'resolve = {{"*.kota.test" = "127.0.0.1:{self.port}"}}')
+        lines.append(f"resolve = {_toml({**(resolve or {}), '*.kota.test': f'127.0.0.1:{self.port}'})}")
         self.config.write_text("\n".join(lines) + "\n")
 
     def inventory(self, *rows: tuple[str, str, str]) -> None:

@@ -59,10 +59,10 @@ def make_handler(sites: Sites) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             host = (self.headers.get("Host") or "").split(":")[0].lower()
             hit = Hit(host, self.path, self.headers.get("User-Agent", ""), time.monotonic())
             with sites.lock:

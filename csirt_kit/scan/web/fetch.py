@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from csirt_kit.scan.web.resolve import Resolver, resolving_adapter
 from csirt_kit.scan.web.settings import Identity, WebSettings
@@ -68,6 +69,8 @@ class Fetcher:
         self._lock = threading.Lock()
         if not settings.verify_tls:
             log.warning("scan.web.verify_tls is off: TLS certificates are not checked")
+            # Warned once above; urllib3 would repeat it for every request.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -77,7 +80,7 @@ class Fetcher:
             adapter = resolving_adapter(self.resolver, pool_maxsize=4, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-            session.verify = self.settings.verify_tls
+            session.verify = (self.settings.ca_bundle or True) if self.settings.verify_tls else False
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)

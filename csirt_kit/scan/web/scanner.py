@@ -213,9 +213,10 @@ def _defacements(store: Store, results: list[tuple[WebTarget, _Result]], setting
                 continue
             if change is None:
                 continue
+            title = (f"Page replaced: title {change.old_title!r} -> {change.new_title!r}"
+                     if change.title_changed else "Page replaced by defacement content")
             found.append(make_finding(
-                "web.defacement", "high",
-                f"Page replaced: title {change.old_title!r} -> {change.new_title!r}",
+                "web.defacement", "high", title,
                 asset_id=target.asset_id, ref="defacement", locus=new.url, tags=("defacement",),
                 evidence={"url": new.url, "sha256": new.sha256, "baseline_sha256": old.sha256,
                           "similarity": change.similarity, "old_title": change.old_title,

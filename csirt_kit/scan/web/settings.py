@@ -10,6 +10,7 @@ Config keys (``[scan.web]``), with defaults:
   max_scripts     5        same-origin <script src> fetched per page
   max_links       5        same-origin linked pages fetched per page
   verify_tls      true     false turns TLS verification off (with a warning)
+  ca_bundle       ""       a PEM file of CA certificates to trust instead of the system's
   identities      browser and googlebot: [{name, user_agent, crawler}]; each page is
                   fetched as every identity; crawler copies are compared with the first
                   non-crawler copy (cloaking)
@@ -60,6 +61,7 @@ class WebSettings:
     max_scripts: int = 5
     max_links: int = 5
     verify_tls: bool = True
+    ca_bundle: str = ""
     identities: tuple[Identity, ...] = DEFAULT_IDENTITIES
     cloaking_terms: tuple[str, ...] = CLOAKING_TERMS
     defacement_similarity: float = 0.5
@@ -104,6 +106,7 @@ def web_settings(config: Config | None) -> WebSettings:
             max_scripts=int(sec.get("max_scripts", d.max_scripts)),
             max_links=int(sec.get("max_links", d.max_links)),
             verify_tls=_bool(sec.get("verify_tls", True)),
+            ca_bundle=str(sec.get("ca_bundle", "")),
             identities=_identities(sec["identities"], where) if "identities" in sec else d.identities,
             cloaking_terms=tuple(str(t).lower() for t in sec.get("cloaking_terms", d.cloaking_terms)),
             defacement_similarity=float(sec.get("defacement_similarity", d.defacement_similarity)),
