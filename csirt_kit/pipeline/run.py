@@ -124,7 +124,8 @@ def _run_step(name: str, ctx: StepContext) -> StepOutcome:
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # a bug in one step must not stop the others
-        log.exception("step %s crashed", name)
+        log.error("step %s crashed (a bug): %s: %s", name, type(exc).__name__, exc)
+        log.debug("traceback of step %s", name, exc_info=True)
         outcome = StepOutcome(name, "error", message=f"internal error (a bug): "
                                                      f"{type(exc).__name__}: {redact(str(exc))}")
     log.info("step %s: %s %s", name, outcome.status, outcome.counts)
