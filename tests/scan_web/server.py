@@ -67,12 +67,13 @@ def make_handler(sites: Sites) -> type[BaseHTTPRequestHandler]:
             hit = Hit(host, self.path, self.headers.get("User-Agent", ""), time.monotonic())
             with sites.lock:
                 sites.log.append(hit)
+            self._hit = hit
             try:
                 self._answer(host, hit)
             except (BrokenPipeError, ConnectionResetError):
                 pass
             finally:
-                hit.end = time.monotonic()
+                hit.end = hit.end or time.monotonic()
 
         def _answer(self, host: str, hit: Hit) -> None:
             route = sites.route(host, self.path)
@@ -102,6 +103,8 @@ def make_handler(sites: Sites) -> type[BaseHTTPRequestHandler]:
             for k, v in headers.items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
+            # Stamped before sending: the client cannot send its next request earlier.
+            self._hit.end = time.monotonic()
             self.end_headers()
             self.wfile.write(body)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import ssl
 import subprocess
 import time
@@ -76,10 +77,10 @@ def test_one_request_at_a_time_per_host(city: City) -> None:
     for host in ("one.kota.test", "two.kota.test", "three.kota.test"):
         spans = sorted((h.start, h.end) for h in log if h.host == host)
         assert len(spans) >= 7
-        assert all(prev[1] <= nxt[0] for prev, nxt in zip(spans, spans[1:], strict=False)), host
+        assert all(prev[1] <= nxt[0] for prev, nxt in itertools.pairwise(spans)), host
     # different hosts were served at the same time (the pool is not serial)
     spans = sorted((h.start, h.end, h.host) for h in log)
-    assert any(b[0] < a[1] and a[2] != b[2] for a, b in zip(spans, spans[1:], strict=False))
+    assert any(b[0] < a[1] and a[2] != b[2] for a, b in itertools.pairwise(spans))
 
 
 def test_resolver_rules() -> None:
