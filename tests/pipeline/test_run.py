@@ -145,11 +145,15 @@ def test_sigkill_at_any_point_then_rerun_loses_nothing_duplicates_nothing(
     from tests.emulators.thehive import TheHiveEmulator
 
     monkeypatch.setenv("CSIRT_THEHIVE_KEY", "test-key")
-    reference = make_city(tmp_path / "reference")
+    import shutil
+
+    # The same city at the same path, once run cleanly (local cases) as the reference.
+    reference = make_city(tmp_path / "city")
     cli(["--config", reference.config, "assets", "import", reference.inventory])
     expected = {f["fingerprint"] for f in cli(["--config", reference.config, "--json", "run"]).json["findings"]}
+    shutil.rmtree(tmp_path / "city")
     with TheHiveEmulator(api_key="test-key", organisation="csirt-kota") as hive:
-        city = make_city(tmp_path / "killed")
+        city = make_city(tmp_path / "city")
         _hive_config(city, hive.url)
         monkeypatch.setenv("CSIRT_KIT_STORE__PATH", str(tmp_path / "killed.db"))
         cli(["--config", city.config, "assets", "import", city.inventory])
