@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "playbooks_cmd",
     "cases_cmd",
     "run_cmd",
+    "doctor_cmd",
 ]
 
 

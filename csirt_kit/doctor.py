@@ -1,0 +1,171 @@
+"""`csirt doctor`: one check per line, each saying what was checked and how it went."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from csirt_kit.config import Config
+from csirt_kit.errors import CsirtError
+from csirt_kit.redaction import redact
+
+# ok: fine; warn: works, but an operator should know (TLS off, nothing configured); fail: broken.
+STATUSES = ("ok", "warn", "fail")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    status: str
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready dict."""
+        return {"check": self.name, "status": self.status, "detail": redact(self.detail)}
+
+
+def _guard(name: str, fn: Callable[[], Iterator[Check]]) -> Iterator[Check]:
+    try:
+        yield from fn()
+    except CsirtError as exc:
+        yield Check(name, "fail", exc.message)
+    except Exception as exc:  # a check must never crash the doctor
+        yield Check(name, "fail", f"{type(exc).__name__}: {exc}")
+
+
+def check_config(config: Config) -> Iterator[Check]:
+    """The config loaded; where it came from; secrets named, set and redacted."""
+    yield Check("config", "ok", f"loaded from {config.where()}")
+    for key, _value, origin in config.flat():
+        if key.endswith("key_env"):
+            var = str(_value)
+            state = "set" if os.environ.get(var) else "NOT SET"
+            yield Check(f"secret {key}", "ok" if state == "set" else "fail",
+                        f"variable {var} is {state} (value never shown; origin {origin})")
+
+
+def check_store(config: Config) -> Iterator[Check]:
+    """The store opens, is writable, WAL, and migrated."""
+    from csirt_kit.store import migrations
+    from csirt_kit.store.db import connect
+
+    path = config.store_path
+    existed = path.exists()
+    conn = connect(str(path))
+    try:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        pending = migrations.pending(conn)
+        version = migrations.schema_version(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        yield Check("store", "fail", f"{path}: {exc}")
+        return
+    finally:
+        conn.close()
+    state = "new, will be created" if not existed else f"schema version {version}"
+    if pending and existed:
+        yield Check("store", "warn", f"{path}: {state}, {len(pending)} migration(s) pending "
+                                     "(applied by the next command)")
+    else:
+        yield Check("store", "ok", f"{path}: writable, journal {mode}, {state}")
+
+
+def check_rules(config: Config) -> Iterator[Check]:
+    """Every rule file compiles."""
+    from csirt_kit.scan.rules import load_rules
+
+    ruleset = load_rules(config)
+    count = len(getattr(ruleset, "namespaces", ()) or ())
+    if ruleset.problems:
+        for problem in ruleset.problems:
+            yield Check("rules", "fail", str(problem))
+    else:
+        yield Check("rules", "ok", f"{count} rule files compile (rules hash {ruleset.rules_hash[:12]})")
+
+
+def check_playbooks(config: Config) -> Iterator[Check]:
+    """Every playbook loads and validates."""
+    from csirt_kit.playbooks.loader import check_paths, configured_paths
+
+    result = check_paths(configured_paths(config))
+    if result.problems:
+        for problem in result.problems:
+            yield Check("playbooks", "fail", str(problem))
+    else:
+        yield Check("playbooks", "ok", f"{len(result.playbooks)} playbooks valid "
+                                       f"({', '.join(p.id for p in result.playbooks)})")
+
+
+def _tls(name: str, entry: Any) -> Iterator[Check]:
+    if getattr(entry, "verify_tls", True) is False:
+        yield Check(f"tls {name}", "warn", "TLS verification is OFF for this server")
+
+
+def check_intel(config: Config) -> Iterator[Check]:
+    """Each MISP server answers and accepts its key; each feed's manifest or file is readable."""
+    from csirt_kit.intel.fetch import Location
+    from csirt_kit.intel.misp_server import check_answer, connect
+    from csirt_kit.intel.sources import Feed, load_sources
+
+    sources = load_sources(config)
+    if not sources:
+        yield Check("intel", "warn", "no MISP server or feed configured")
+    for source in sources:
+        yield from _tls(source.name, source)
+        if isinstance(source, Feed):
+            def feed_check(feed: Feed = source) -> Iterator[Check]:
+                verify: bool | str = feed.ca_file or feed.verify_tls
+                loc = Location(feed.name, feed.location, min(feed.timeout, 15.0), verify)
+                first = "manifest.json" if feed.format == "misp" else ""
+                data = loc.read(first)
+                yield Check(f"feed {feed.name}", "ok",
+                            f"{loc.where(first)} readable ({len(data)} bytes)")
+            yield from _guard(f"feed {source.name}", feed_check)
+        else:
+            def misp_check(server: Any = source) -> Iterator[Check]:
+                misp = connect(server, config.secret(server.key_env, server.name))
+                version = check_answer(misp.misp_instance_version, server, "get version")
+                yield Check(f"misp {server.name}", "ok",
+                            f"{server.url}: authenticated, MISP {version.get('version', '?')}")
+            yield from _guard(f"misp {source.name}", misp_check)
+
+
+def check_thehive(config: Config) -> Iterator[Check]:
+    """TheHive answers and accepts the key (when it is the case backend)."""
+    if config.get("cases.backend") != "thehive":
+        yield Check("thehive", "ok", "not used (cases.backend = local)")
+        return
+    from csirt_kit.cases.thehive import TheHiveBackend
+
+    section = config.get("cases.thehive", {}) or {}
+    if section.get("verify_tls", True) is False:
+        yield Check("tls thehive", "warn", "TLS verification is OFF for TheHive")
+    backend = TheHiveBackend(config)
+    try:
+        user = backend._call("get current user", backend.api.user.get_current)
+        login = user.get("login", "?") if isinstance(user, dict) else "?"
+        org = user.get("organisation", "?") if isinstance(user, dict) else "?"
+        yield Check("thehive", "ok", f"{backend.url}: authenticated as {login} "
+                                     f"(organisation {org})")
+    finally:
+        backend.close()
+
+
+CHECKS: tuple[tuple[str, Callable[[Config], Iterator[Check]]], ...] = (
+    ("config", check_config), ("store", check_store), ("rules", check_rules),
+    ("playbooks", check_playbooks), ("intel", check_intel), ("thehive", check_thehive),
+)
+
+
+def run_checks(config: Config) -> list[Check]:
+    """Every check, in order; none can stop the others."""
+    out: list[Check] = []
+    for name, fn in CHECKS:
+        out.extend(_guard(name, lambda fn=fn: fn(config)))  # type: ignore[misc]
+    return out
