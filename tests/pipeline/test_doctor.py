@@ -51,7 +51,7 @@ def test_all_checks_pass(cli, tmp_path: Path, servers) -> None:
 
 def test_bad_keys_unreachable_servers_and_tls_off(cli, tmp_path: Path, servers,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    misp, hive, feed = servers
+    misp, hive, _feed = servers
     monkeypatch.setenv("CSIRT_THEHIVE_KEY", "wrong-key-987654")
     monkeypatch.setenv("CSIRT_MISP_KEY", "wrong-misp-key-555")
     config = write_config(tmp_path / "c.toml", misp.url, hive.url, tmp_path / "nofeed",
