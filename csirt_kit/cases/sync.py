@@ -15,6 +15,7 @@ from typing import Any
 from csirt_kit.cases import outbox, records
 from csirt_kit.cases.backend import BadAnswer, CaseBackend, Refused, Unavailable
 from csirt_kit.cases.events import add_event
+from csirt_kit.cases.guard import drain_lock
 from csirt_kit.cases.opening import backend_name
 from csirt_kit.cases.outbox import OutboxItem
 from csirt_kit.cases.pull import pull_status
@@ -184,6 +185,8 @@ class _Drain:
         else:
             case_id = self._case_id(key)
             if case_id is None:
+                if outbox.items(self.store.conn, key, status="failed"):
+                    return  # waits for the failed create (listed by --problems, --retry-failed)
                 self.fail(items, key, f"the case is not (yet) on {self.backend.where}", final=False)
                 return
         if obs_items:
@@ -201,6 +204,11 @@ def sync_outbox(store: Store, config: Config, progress: ProgressFn | None = None
     """Send every pending write of the configured backend, then pull status back."""
     progress = progress or no_progress
     name = backend_name(config)
+    with drain_lock(store, float(config.get("cases.sync_wait", 60.0))):
+        return _sync(store, config, name, progress, pull)
+
+
+def _sync(store: Store, config: Config, name: str, progress: ProgressFn, pull: bool) -> SyncResult:
     backend = make_backend(name, config, store)
     drain = _Drain(store, backend)
     errors: list[str] = []

@@ -13,6 +13,7 @@ and an adapter that adds the timeout (API-CONTRACTS 1.2, 1.4).
 from __future__ import annotations
 
 import functools
+import logging
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,6 +40,7 @@ from csirt_kit.config import Config
 from csirt_kit.errors import AuthError, ConfigError
 from csirt_kit.redaction import redact
 
+log = logging.getLogger(__name__)
 SEVERITY = {"info": 1, "low": 1, "medium": 2, "high": 3, "critical": 4}
 TLP = {"clear": 0, "white": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
 PAP = {"clear": 0, "white": 0, "green": 1, "amber": 2, "red": 3}
@@ -77,6 +79,8 @@ class TheHiveBackend:
         self.where = f"TheHive {self.url}"
         key = config.secret(str(section.get("key_env") or "CSIRT_THEHIVE_KEY"), "cases.thehive")
         verify = section.get("verify_tls", True)
+        if verify is False:
+            log.warning("TLS verification is off for %s (cases.thehive.verify_tls = false)", self.url)
         timeout = float(section.get("timeout", 10.0))
         self.organisation = str(section.get("organisation") or "") or None
         self.api = TheHiveApi(self.url, apikey=key, organisation=self.organisation,
