@@ -14,6 +14,7 @@ from typing import Any
 
 from csirt_kit.config import Config
 from csirt_kit.findings import UpsertResult
+from csirt_kit.models import Asset
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.scan.report import ScanReport, persist
 from csirt_kit.store.assets import AssetFilter, list_assets
@@ -100,41 +101,62 @@ def step_correlate(ctx: StepContext) -> Result:
     return _scan_result(ctx, correlate(ctx.store, ctx.config))
 
 
-def _active(ctx: StepContext, attr: str) -> int:
-    return sum(1 for a in list_assets(ctx.store.conn, AssetFilter(status="active"))
-               if getattr(a, attr))
+def _active(ctx: StepContext, attr: str) -> list[Asset]:
+    return [a for a in list_assets(ctx.store.conn, AssetFilter(status="active")) if getattr(a, attr)]
+
+
+def _rule_errors(rules: Any) -> list[dict[str, str]]:
+    return [{"target": p.path, "error": f"rule not loaded: {p}"} for p in rules.problems]
 
 
 def step_web(ctx: StepContext) -> Result:
-    """Scan the inventory's active web sites."""
-    if not _active(ctx, "urls"):
-        return "skipped", {}, [], "no active asset has a URL"
-    from csirt_kit.scan.web import scan_web
+    """Scan the inventory's active web sites, then probe suspended ones."""
+    from csirt_kit.pipeline.coverage import probe_suspended, record_coverage
+    from csirt_kit.scan.rules import load_rules
+    from csirt_kit.scan.web.scanner import scan_web
 
-    return _scan_result(ctx, scan_web(ctx.store, ctx.config, None, progress=ctx.progress))
+    covered = _active(ctx, "urls")
+    probes = probe_suspended(ctx.store, ctx.config)
+    answering = sum(1 for p in probes if 200 <= p.status < 400)
+    if not covered:
+        return "skipped", {"suspended_answering": answering}, [], "no active asset has a URL"
+    rules = load_rules(ctx.config, scopes=("web",))
+    report = scan_web(ctx.store, ctx.config, rules, progress=ctx.progress)
+    record_coverage(ctx.store, "web", covered, report)
+    status, counts, errors, message = _scan_result(ctx, report)
+    counts["suspended_answering"] = answering
+    return status, counts, errors + _rule_errors(rules), message
 
 
 def step_files(ctx: StepContext) -> Result:
     """Scan the inventory's webroots."""
-    if not _active(ctx, "webroot"):
+    from csirt_kit.pipeline.coverage import record_coverage
+
+    covered = _active(ctx, "webroot")
+    if not covered:
         return "skipped", {}, [], "no active asset has a webroot"
     from csirt_kit.scan.webroots import scan_webroots
 
-    return _scan_result(ctx, scan_webroots(ctx.store, ctx.config, progress=ctx.progress))
+    report = scan_webroots(ctx.store, ctx.config, progress=ctx.progress)
+    record_coverage(ctx.store, "files", covered, report)
+    return _scan_result(ctx, report)
 
 
 def step_logs(ctx: StepContext) -> Result:
     """Scan the inventory's logs."""
-    if not _active(ctx, "logs"):
+    from csirt_kit.pipeline.coverage import record_coverage
+
+    covered = _active(ctx, "logs")
+    if not covered:
         return "skipped", {}, [], "no active asset lists logs"
     from csirt_kit.scan.logs.inventory import scan_inventory_logs
     from csirt_kit.scan.rules import load_rules
 
     rules = load_rules(ctx.config, scopes=("logs",))
-    status, counts, errors, message = _scan_result(
-        ctx, scan_inventory_logs(ctx.store, ctx.config, rules, progress=ctx.progress))
-    errors += [{"target": p.path, "error": f"rule not loaded: {p}"} for p in rules.problems]
-    return status, counts, errors, message
+    report = scan_inventory_logs(ctx.store, ctx.config, rules, progress=ctx.progress)
+    record_coverage(ctx.store, "logs", covered, report)
+    status, counts, errors, message = _scan_result(ctx, report)
+    return status, counts, errors + _rule_errors(rules), message
 
 
 def step_cases(ctx: StepContext) -> Result:

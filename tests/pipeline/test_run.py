@@ -189,7 +189,9 @@ def test_ctrl_c_exits_130_with_a_message(tmp_path: Path, cli, monkeypatch: pytes
         hive.fault(None, r"/api/v1/.*", "hang", times=None, seconds=1.5)
         proc = subprocess.Popen([sys.executable, "-m", "csirt_kit", "run"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2.5)
+        deadline = time.monotonic() + 120
+        while not hive.requests and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)  # wait until the run is talking to TheHive (a hung request)
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
