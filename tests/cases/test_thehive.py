@@ -289,3 +289,40 @@ def test_close_while_down_is_queued_and_sent_later(cli, file_store, hive, hive_c
     cli(["cases", "sync"])
     remote = hive.cases[get_case(file_store.conn, "webshell:web-000").backend_id]
     assert remote["status"] == "FalsePositive" and len(hive.comments) == 1
+
+
+def test_cases_open_while_thehive_is_down_loses_nothing(cli, file_store, hive, hive_config) -> None:
+    seed_many(file_store, 2)
+    hive.stop()
+    result = cli(["--json", "cases", "open"], expect=4)
+    assert result.json["created"] == ["webshell:web-000", "webshell:web-001"]
+    assert result.json["sync"]["queued"] == 2 and result.json["sync"]["unreachable"]
+    assert "stay queued" in result.stderr
+    conn = file_store.conn
+    assert {f.status for f in list_findings(conn)} == {"in_case"}
+    assert counts(conn) == {"pending": 2}
+    shown = cli(["--json", "cases", "show", "webshell:web-000"]).json
+    assert shown["backend_id"] is None and shown["outbox"][0]["op"] == "create_case"
+    hive.start()
+    assert cli(["--json", "cases", "sync"]).json["sent"] == 2
+    assert sorted(cases_by_key(hive).values()) == [1, 1]
+
+
+def test_two_drains_at_once_create_each_case_once(file_store, hive, hive_config, store_path) -> None:
+    import threading
+
+    seed_many(file_store, 6)
+    open_cases(file_store, hive_config)
+    hive.fault("POST", CASE, "hang", times=None, seconds=0.05)  # widen the race window
+    stores = [open_store(store_path) for _ in range(2)]
+    results = []
+    threads = [threading.Thread(target=lambda s=s: results.append(sync_outbox(s, hive_config)))
+               for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for s in stores:
+        s.close()
+    assert len(results) == 2 and sum(r.sent for r in results) == 6
+    assert sorted(cases_by_key(hive).values()) == [1] * 6
