@@ -78,6 +78,10 @@ def connect(server: MispServer, key: str) -> Any:
     """A PyMISP client with a timeout (PyMISP has none by default); errors mapped."""
     from pymisp import PyMISP
 
+    # PyMISP logs every 4xx/5xx at ERROR level itself; we map them to our own messages.
+    pymisp_log = logging.getLogger("pymisp")
+    if pymisp_log.level == logging.NOTSET:
+        pymisp_log.setLevel(logging.CRITICAL)
     verify: bool | str = server.ca_file or server.verify_tls
     try:
         return PyMISP(server.url, key, ssl=verify, timeout=(min(10.0, server.timeout), server.timeout),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from csirt_kit.errors import AuthError, ServerError
+from csirt_kit.errors import ServerError
 from csirt_kit.intel.misp_server import check_answer, classify
 from csirt_kit.intel.rows import epoch
 from csirt_kit.intel.sources import MispServer
@@ -43,17 +44,19 @@ def send_sightings(store: Store, server: MispServer, misp: Any, now: str) -> Sig
                 "timestamp": str(epoch(row["seen_at"]) or "")}
         try:
             answer = misp.add_sighting(body)
-            check_answer(answer, server, "add sighting")
-        except AuthError:
-            raise
-        except ServerError as exc:
-            with store.write() as conn:
-                conn.execute("UPDATE intel_sightings SET attempts = attempts + 1, last_error = ?"
-                             " WHERE id = ?", (exc.what[:300], row["id"]))
-            refused += 1
-            continue
         except Exception as exc:  # connection errors from requests, unwrapped by PyMISP
             raise classify(exc, server) from None
+        if isinstance(answer, Mapping) and "errors" in answer:
+            # MISP answers 4xx JSON when it holds no such value: the key itself was fine at start-up.
+            try:
+                check_answer(answer, server, "add sighting")
+            except ServerError as exc:
+                reason = exc.what
+            with store.write() as conn:
+                conn.execute("UPDATE intel_sightings SET attempts = attempts + 1, last_error = ?"
+                             " WHERE id = ?", (reason[:300], row["id"]))
+            refused += 1
+            continue
         with store.write() as conn:
             conn.execute("UPDATE intel_sightings SET sent_at = ?, attempts = attempts + 1"
                          " WHERE id = ?", (now, row["id"]))
