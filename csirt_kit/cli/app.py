@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "cases_cmd",
     "run_cmd",
     "doctor_cmd",
+    "report_cmd",
 ]
 
 
