@@ -66,6 +66,9 @@ class DemoCity:
             "[store]", f"path = {_q(self.root / 'store' / 'csirt.db')}", "",
             "[[intel.feeds]]", f"name = {_q(FEED_NAME)}", f"path = {_q(self.feed_dir)}",
             'format = "misp"', "",
+            "# The demo city's addresses are in documentation ranges, which sit on the",
+            "# RFC 5735 warninglist; match warninglisted indicators so they still correlate.",
+            "[intel.match]", "include_warninglisted = true", "",
             "[scan.web]", f'resolve = {{ "*.{DOMAIN}" = "127.0.0.1:{int(server_port)}" }}', "",
             "[cases]", 'backend = "local"', "",
         ]

@@ -112,7 +112,7 @@ def doorway_page(site: DemoSite, slug: str) -> str:
 <html lang="id"><head><meta charset="utf-8">
 <title>{title} - Daftar Situs Slot Gacor Maxwin Terpercaya 2026</title>
 <meta name="description" content="Situs slot gacor hari ini gampang maxwin, togel online, judi bola.">
-<link rel="canonical" href="https://{site.host}/{slug}/">
+<link rel="canonical" href="{site.url}{slug}/">
 </head><body>
 <h1>{title}: SLOT GACOR MAXWIN HARI INI</h1>
 <p>Bandar togel dan situs judi slot online terpercaya dengan RTP live tertinggi. Daftar sekarang,
@@ -234,12 +234,12 @@ RewriteRule ^(.*)$ https://{GAMBLING_DOMAINS[1]}/ [R=301,L]
 def robots_txt(site: DemoSite) -> str:
     """robots.txt of the doorway site, advertising the planted sitemap and slugs."""
     allows = "".join(f"Allow: /{slug}/\n" for slug in GAMBLING_SLUGS)
-    return f"User-agent: *\n{allows}Disallow: /wp-admin/\nSitemap: https://{site.host}/sitemap.xml\n"
+    return f"User-agent: *\n{allows}Disallow: /wp-admin/\nSitemap: {site.url}sitemap.xml\n"
 
 
 def sitemap_xml(site: DemoSite) -> str:
     """A sitemap listing gambling slugs under a city domain."""
-    urls = "".join(f"<url><loc>https://{site.host}/{slug}/</loc><lastmod>2026-11-10</lastmod></url>\n"
+    urls = "".join(f"<url><loc>{site.url}{slug}/</loc><lastmod>2026-11-10</lastmod></url>\n"
                    for slug in GAMBLING_SLUGS)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n")

@@ -21,6 +21,7 @@ from csirt_kit.demo.logs import KNOWN_BAD_IP
 ORG = {"name": "CSIRT Kota Demo (demo feed)", "uuid": "6f1c1f8e-2c2a-4d7e-9a55-0d3f2a7b1c01"}
 NVR_CVE = "CVE-2021-36260"
 WARNINGLISTED_IP = "8.8.8.8"
+SHELL_NAME = c.SHELL_PATH.rsplit("/", 1)[1]
 PHISHING_SERVER_IP = "198.51.100.27"  # srv-app07: a city app server
 
 
@@ -40,7 +41,7 @@ def _events(hits: FeedHits) -> list[dict[str, Any]]:
         {"info": "Web attacks on local government sites: SQL injection and web shell uploads",
          "tags": ["tlp:amber"], "threat": 1, "age": 2,
          "attributes": [("ip-src", hits.attacker_ip, True, "uploads web shells via wp-file-manager"),
-                        ("filename", "wp-cache.php", False, "web shell name seen on victims")]},
+                        ("filename", SHELL_NAME, False, "web shell name seen on victims")]},
         {"info": "Judi online SEO spam campaign on government domains",
          "tags": ["tlp:green"], "threat": 2, "age": 4,
          "attributes": [("domain", hits.site_host, True, "compromised site serving slot gacor spam"),

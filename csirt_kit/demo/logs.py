@@ -13,7 +13,10 @@ from csirt_kit.demo import content as c
 from csirt_kit.demo.sites import DemoSite
 
 WIB = timezone(timedelta(hours=7))
-KNOWN_BAD_IP = "192.0.2.66"      # in the demo feed: uploads and drives the web shell
+# In the demo feed: uploads and drives the web shell. An RFC 9637 documentation address
+# (3fff::/20): the IPv4 documentation ranges sit on the RFC 5735 warninglist, so an
+# indicator there would (rightly) be kept out of log matching.
+KNOWN_BAD_IP = "3fff:0:0:bad::66"
 SQLMAP_IP = "192.0.2.145"
 NIKTO_IP = "198.51.100.200"
 BRUTE_IP = "192.0.2.201"
@@ -55,7 +58,7 @@ def _normal(rng: random.Random, site: DemoSite, start: datetime, end: datetime, 
         ip = f"100.{64 + rng.randrange(32)}.{rng.randrange(256)}.{1 + rng.randrange(254)}"
         path = rng.choice(_PATHS)
         status = 404 if path == "/favicon.ico" else rng.choice((200, 200, 200, 304))
-        referer = rng.choice(("-", "-", f"https://{site.host}/", "https://www.google.com/"))
+        referer = rng.choice(("-", "-", site.url, "https://www.google.com/"))
         out.append(access_line(ip, when, f"GET {path} HTTP/1.1", status,
                                0 if status == 304 else 900 + rng.randrange(9000),
                                rng.choice(_BROWSERS), referer))

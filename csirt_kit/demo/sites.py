@@ -63,8 +63,8 @@ class DemoSite:
 
     @property
     def url(self) -> str:
-        """The site's home page URL."""
-        return f"https://{self.host}/"
+        """The site's home page URL (plain HTTP: the demo server has no TLS)."""
+        return f"http://{self.host}/"
 
 
 def _site(code: str, label: str, name: str, kind: str, stack: str, crit: str,

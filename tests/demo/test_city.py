@@ -11,6 +11,7 @@ import pytest
 
 from csirt_kit.config import load_config
 from csirt_kit.demo import DemoCity, build_city
+from csirt_kit.demo.logs import KNOWN_BAD_IP
 from csirt_kit.errors import UsageError
 from tests.demo.conftest import tree_digest
 
@@ -84,7 +85,7 @@ def test_inventory_shape(demo_city: DemoCity) -> None:
     assert "SMP Negeri 12 Kota Demo" in names and any(n.startswith("Kelurahan ") for n in names)
     critical = {r["id"]: r for r in rows if r["criticality"] == "critical"}
     assert "dc-kota" in critical and "sys-112" in critical
-    assert all(r["urls"].startswith("https://") and ".kotademo.example/" in r["urls"] for r in web)
+    assert all(r["urls"].startswith("http://") and ".kotademo.example/" in r["urls"] for r in web)
     nvr_software = [r["software"] for r in rows if r["kind"] == "nvr"]
     assert all(s.startswith("cpe:2.3:o:") for s in nvr_software)
     assert any("WordPress" in r["software"] for r in web) and any("Moodle" in r["software"] for r in web)
@@ -115,7 +116,7 @@ def test_logs_have_wib_times_in_a_fixed_window(demo_city: DemoCity) -> None:
 
     www = demo_city.logs_dir / "web" / "www.kotademo.example"
     text = (www / "access.log").read_text()
-    assert "+0700]" in text and "sqlmap" in text and "Nikto" in text and "192.0.2.66" in text
+    assert "+0700]" in text and "sqlmap" in text and "Nikto" in text and KNOWN_BAD_IP in text
     rotated = gzip.decompress((www / "access.log.2.gz").read_bytes()).decode()
     assert rotated.count("\n") >= 400 and "/Nov/2026:" in rotated
     auth = next(demo_city.logs_dir.glob("servers/*/auth.log")).read_text()

@@ -54,7 +54,7 @@ def test_served_pages_match_for_compromised_sites_only(demo_city: DemoCity, demo
     _, port = demo_server
 
     def fetch(url: str, ua: str = "Mozilla/5.0") -> bytes:
-        host, _, path = url.removeprefix("https://").partition("/")
+        host, _, path = url.removeprefix("http://").partition("/")
         reply = requests.get(f"http://127.0.0.1:{port}/{path}", headers={"Host": host, "User-Agent": ua},
                              allow_redirects=False, timeout=5)
         return reply.content
