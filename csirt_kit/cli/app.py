@@ -24,6 +24,7 @@ app = typer.Typer(
 # Each module csirt_kit/cli/<name>.py defines register(app). Order is the help order.
 COMMAND_MODULES = [
     "init_cmd",
+    "demo_cmd",
     "assets_cmd",
     "findings_cmd",
     "intel_cmd",

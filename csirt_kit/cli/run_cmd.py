@@ -12,6 +12,7 @@ from csirt_kit.cli import render
 from csirt_kit.cli.context import get
 from csirt_kit.cli.exit_codes import ExitCode
 from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on
+from csirt_kit.models import severity_rank
 from csirt_kit.pipeline.run import RunSummary, run_pipeline
 from csirt_kit.pipeline.steps import STEP_HELP
 
@@ -76,7 +77,13 @@ def render_summary(console: Console, summary: RunSummary) -> None:
     console.print(table)
     fresh = [f for f in summary.findings if summary.touched.get(f.fingerprint) in ("new", "reopened")]
     if fresh:
-        render.findings_table(console, fresh)
+        compact = Table(title=f"{len(fresh)} new or reopened findings", title_justify="left")
+        for column in ("severity", "kind", "asset", "title"):
+            compact.add_column(column, no_wrap=column != "title", overflow="ellipsis")
+        for f in sorted(fresh, key=lambda f: (-severity_rank(f.severity), f.asset_id or "")):
+            compact.add_row(render.severity(f.severity), f.kind, Text(f.asset_id or "-"),
+                            Text(f.title))
+        console.print(compact)
     counts = ", ".join(f"{n} {sev}" for sev, n in summary.to_dict()["stats"]["by_severity"].items() if n)
     console.print(f"findings this run: {len(summary.findings)} ({counts or 'none'}), "
                   f"new or reopened: {len(fresh)}")
