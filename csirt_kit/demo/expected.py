@@ -18,7 +18,12 @@ NEEDS_MOBILE_GOOGLE = "web identity: mobile browser with a Google referer"
 
 @dataclass(frozen=True)
 class ExpectedFinding:
-    """One finding a correct pipeline produces: asset, finding kind, category and where."""
+    """One finding a correct pipeline produces.
+
+    ``where`` is the file path (yara.file, yara.log, ioc.log) or URL (yara.web, web.*) of
+    the evidence, or "" for intel findings; ``indicator`` is "type:value" for intel and
+    IoC findings; ``requires`` names a setting the default pipeline lacks ("" = none).
+    """
 
     asset_id: str
     kind: str
@@ -26,6 +31,7 @@ class ExpectedFinding:
     where: str
     note: str = ""
     requires: str = ""
+    indicator: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,15 +122,18 @@ def expected_findings(rows: Sequence[Mapping[str, str]], sites: Sequence[DemoSit
             for category, note in _LOG_ATTACKS[attack]:
                 found.append(ExpectedFinding(asset_id, "yara.log", category, log, note))
         if {"webshell", "recon"} & set(attacks):
-            found.append(ExpectedFinding(asset_id, "ioc.log", "ioc", log, f"ip-src:{KNOWN_BAD_IP}"))
+            found.append(ExpectedFinding(asset_id, "ioc.log", "ioc", log, "known-bad IP in the feed",
+                                         indicator=f"ip-src:{KNOWN_BAD_IP}"))
         if "webshell" in attacks:
-            found.append(ExpectedFinding(asset_id, "ioc.log", "ioc", log, f"filename:{SHELL_NAME}"))
+            found.append(ExpectedFinding(asset_id, "ioc.log", "ioc", log, "web shell name in the feed",
+                                         indicator=f"filename:{SHELL_NAME}"))
     auth_owner = next(r["id"] for r in rows if r["logs"] == str(auth_log))
     found.append(ExpectedFinding(auth_owner, "yara.log", "bruteforce", str(auth_log),
                                  f"ssh brute force from {BRUTE_IP}"))
     cloaked = next(s for s in sites if s.profile == "cloaking")
-    found.append(ExpectedFinding(cloaked.asset_id, "intel.asset", "intel", f"domain:{cloaked.host}",
-                                 "city site named in a judi online campaign"))
+    found.append(ExpectedFinding(cloaked.asset_id, "intel.asset", "intel", "",
+                                 "city site named in a judi online campaign",
+                                 indicator=f"domain:{cloaked.host}"))
     phishing_ip = ipaddress.ip_address(PHISHING_SERVER_IP)
     for row in rows:
         ips = row["ips"].split("; ") if row["ips"] else []
@@ -132,11 +141,13 @@ def expected_findings(rows: Sequence[Mapping[str, str]], sites: Sequence[DemoSit
         if PHISHING_SERVER_IP in ips or any(phishing_ip in n for n in nets):
             # Needs [intel.match] include_warninglisted (written by DemoCity.write_config):
             # the city's documentation-range addresses sit on the RFC 5735 warninglist.
-            found.append(ExpectedFinding(row["id"], "intel.asset", "intel", f"ip-dst:{PHISHING_SERVER_IP}",
-                                         "city server hosts a phishing kit"))
+            found.append(ExpectedFinding(row["id"], "intel.asset", "intel", "",
+                                         "city server hosts a phishing kit",
+                                         indicator=f"ip-dst:{PHISHING_SERVER_IP}"))
         if row["kind"] == "nvr" and "4.30.085" in row["software"]:
-            found.append(ExpectedFinding(row["id"], "vuln.software", "cve", f"vulnerability:{NVR_CVE}",
-                                         "NVR firmware named by the feed's vulnerability object"))
+            found.append(ExpectedFinding(row["id"], "vuln.software", "cve", "",
+                                         "NVR firmware named by the feed's vulnerability object",
+                                         indicator=f"vulnerability:{NVR_CVE}"))
     clean_webroots = tuple(sorted(r["id"] for r in rows if r["webroot"] and by_id[r["id"]].profile
                                   in ("clean", "suspended-live", "suspended")))
     clean_logs = tuple(sorted(a for a, attacks in log_plan.items() if not attacks))
