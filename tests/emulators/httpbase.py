@@ -198,8 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         owner = self.server.owner
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(min(length, MAX_BODY)) if length else b""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raw = self._read_chunked()
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(min(length, MAX_BODY)) if length else b""
         split = urlsplit(self.path)
         request = Request(
             method=self.command,
@@ -223,6 +226,21 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(reply.body)
         self.wfile.flush()
+
+    def _read_chunked(self) -> bytes:
+        """A chunked request body (requests sends one for generator bodies)."""
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_BODY:
+            size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer headers
+                break
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+            total += size
+        return b"".join(chunks)
 
     def _drop(self, reset: bool) -> None:
         """Close the connection without any response (optionally with a TCP reset)."""

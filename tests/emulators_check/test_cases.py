@@ -164,3 +164,16 @@ def test_concurrent_creates_get_distinct_ids_and_numbers(hive: TheHiveEmulator) 
     assert len({c["_id"] for c in cases}) == 40
     assert sorted(c["number"] for c in cases) == list(range(1, 41))
     assert hive.count("POST", "/api/v1/case") == 40
+
+
+def test_chunked_request_body_is_read(hive: TheHiveEmulator, api: TheHiveApi) -> None:
+    def body():  # a generator makes requests send Transfer-Encoding: chunked
+        yield b'{"title": "chunked",'
+        yield b' "description": "d"}'
+
+    response = api.session.post(
+        f"{hive.url}/api/v1/case", data=body(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201 and response.json()["title"] == "chunked"
+    assert hive.requests[-1].header("Transfer-Encoding") == "chunked"
+    assert api.case.count() == 1  # the keep-alive connection is still in step
