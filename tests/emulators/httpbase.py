@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -176,6 +177,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: LoopbackServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is normal here; anything else is kept for the test to see."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            self.owner.errors.append(exc)  # type: ignore[arg-type]
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -256,6 +264,7 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.errors: list[BaseException] = []  # emulator bugs (answered as 500); tests may assert none
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self._port = 0
@@ -405,6 +414,8 @@ class LoopbackServer:
         try:
             reply = self.dispatch(request)
         except Exception as exc:  # a bug in the emulator must still answer like a server
+            with self.lock:
+                self.errors.append(exc)
             reply = Reply.json(500, {"type": type(exc).__name__, "message": str(exc)})
         if mode == "500-after":
             return Reply.json(500, {"type": "InternalError", "message": "Injected fault after the write"})

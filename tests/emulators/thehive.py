@@ -14,7 +14,8 @@ State: `hive.cases`, `.tasks`, `.observables`, `.comments`, `.task_logs`, `.aler
 `.case_templates`, `.custom_fields`, `.attachments` (dicts keyed by `_id`, the objects exactly as
 the API returns them); `hive.parent[child_id]` is the case/task/alert an object belongs to;
 `hive.requests` is the log of `Request(method, path, query, headers, body, raw)`, where body
-is parsed JSON, a list of multipart `Part`s, or raw bytes.
+is parsed JSON, a list of multipart `Part`s, or raw bytes; `hive.errors` holds exceptions raised
+inside the emulator itself (each answered as a 500), so a fixture can assert it stays empty.
 
 Faults, `hive.fault(method, path_regex, mode, times=1, when=None, **kw)`: the path must fully
 match the regex (method None or "*" = any method); `times=None` applies to every match;
@@ -107,6 +108,7 @@ class TheHiveEmulator(AlertRoutes, LoopbackServer):
             self.clear_state()
             self.requests.clear()
             self.faults.clear()
+            self.errors.clear()
 
     # -- routing ---------------------------------------------------------------------------
     def route(self, method: str, pattern: str, handler: Handler) -> None:

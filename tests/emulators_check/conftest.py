@@ -42,6 +42,7 @@ def make_api(hive: TheHiveEmulator, timeout: float = 5.0, **kw: object) -> TheHi
 def hive() -> Iterator[TheHiveEmulator]:
     with TheHiveEmulator(api_key=KEY, organisation=ORG) as emulator:
         yield emulator
+    assert emulator.errors == [], "the emulator itself raised while answering"
 
 
 @pytest.fixture

@@ -279,3 +279,17 @@ def test_reset_forgets_everything_but_keeps_serving(hive: TheHiveEmulator, api: 
     hive.reset()
     assert hive.cases == {} and hive.requests == [] and hive.faults == []
     assert api.case.create(CASE)["number"] == 1
+
+
+def test_an_emulator_bug_answers_json_500_and_is_recorded(
+    hive: TheHiveEmulator, api: TheHiveApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kw: object) -> dict:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(hive, "create_case", broken)
+    with pytest.raises(TheHiveError) as err:
+        api.case.create(CASE)
+    assert (err.value.response.status_code, str(err.value)) == (500, "RuntimeError - boom")
+    assert [str(e) for e in hive.errors] == ["boom"]
+    hive.errors.clear()  # the fixture checks that no other test leaves one behind
