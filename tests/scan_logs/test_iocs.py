@@ -59,7 +59,13 @@ def test_user_agent_with_stray_quotes_and_hashes_any_case() -> None:
 def test_free_text_types_match_anywhere_with_aho_corasick() -> None:
     indicators = [ind("filename", "r57shell.php"), ind("email-src", "judi@slot.example")]
     line = access_line(path="/up/r57shell.php", referer="mailto:judi@slot.example")
-    assert hits_of(line, indicators) == {("text", "r57shell.php"), ("text", "judi@slot.example")}
+    # access logs: file names are the request path's last segment; e-mail anywhere
+    assert hits_of(line, indicators) == {("file", "r57shell.php"), ("text", "judi@slot.example")}
+    assert hits_of(access_line(path="/up/r57shell.php.txt"), indicators) == set()
+    error = '[Sun Nov 22 10:00:00 2026] [error] [client 192.0.2.1] script /var/www/up/r57shell.php not found\n'
+    assert hits_of(error, indicators, "error") == {("text", "r57shell.php")}
+    json_line = '{"remote_addr": "192.0.2.1", "request": "POST /up/r57shell.php?x=1 HTTP/1.1"}\n'
+    assert hits_of(json_line, indicators, "json") == {("file", "r57shell.php")}
 
 
 def test_json_and_syslog_fields() -> None:

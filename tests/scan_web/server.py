@@ -58,6 +58,7 @@ class Sites:
 def make_handler(sites: Sites) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else header and body segments wait on delayed ACKs
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -41,15 +41,19 @@ ANYWHERE_TYPES = {"filename", "email", "email-src", "email-dst", "text", "patter
                   "pattern-in-file", "x509-fingerprint-sha1"}
 
 _F = re.MULTILINE
+ACCESS_FORMATS = {"combined", "common", "vhost_combined", "json"}
+_FILE = re.compile(rb'\] "[A-Z]{2,12} [^ ?\n]*/([^/ ?\n]+)')  # last segment of the request path
 # Per log format: field -> regex whose group 1 is the field's value in a chunk.
 FIELD_PATTERNS: dict[str, dict[str, re.Pattern[bytes]]] = {
     "combined": {"ip": re.compile(rb"^(\S+) ", _F), "target": re.compile(rb'\] "[A-Z]{2,12} ([^ \n]+)'),
-                 "ua": re.compile(rb'" "([^\n]*?)"\r?$', _F)},
-    "common": {"ip": re.compile(rb"^(\S+) ", _F), "target": re.compile(rb'\] "[A-Z]{2,12} ([^ \n]+)')},
+                 "file": _FILE,
+                 "ua": re.compile(rb'" "([^\n]*)"\r?$', _F)},
+    "common": {"ip": re.compile(rb"^(\S+) ", _F), "target": re.compile(rb'\] "[A-Z]{2,12} ([^ \n]+)'),
+               "file": _FILE},
     "vhost_combined": {"host": re.compile(rb"^([^ \n:]+)(?::\d+)? ", _F),
                        "ip": re.compile(rb"^\S+ (\S+) ", _F),
-                       "target": re.compile(rb'\] "[A-Z]{2,12} ([^ \n]+)'),
-                       "ua": re.compile(rb'" "([^\n]*?)"\r?$', _F)},
+                       "target": re.compile(rb'\] "[A-Z]{2,12} ([^ \n]+)'), "file": _FILE,
+                       "ua": re.compile(rb'" "([^\n]*)"\r?$', _F)},
     "json": {key: re.compile(rb'"(?:' + "|".join(names).encode() + rb')"\s*:\s*"([^"\n]*)"')
              for key, names in (("ip", ("remote_addr", "client_ip", "clientip", "src_ip", "ip",
                                         "client", "remote_ip")),
@@ -61,10 +65,26 @@ FIELD_PATTERNS: dict[str, dict[str, re.Pattern[bytes]]] = {
               "target": re.compile(rb'request: "[A-Z]{2,12} ([^ "\n]+)')},
     "syslog": {"ip": re.compile(rb"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])")},
 }
-URL_TOKEN = re.compile(rb'(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9](?::\d+)?'
-                       rb'(?:/[^\s"\'<>]*)?)')
-HEX_RUN = re.compile(rb"[0-9a-fA-F]{32,128}")
+FIELD_PATTERNS["json"]["file"] = re.compile(
+    rb'"(?:request_uri|uri|path|request)"\s*:\s*"(?:[A-Z]{2,12} )?[^" ?\n]*/([^/" ?\n]+)')
+
+# Line-start fields: "^x" makes the regex engine test every position; "\nx" over "\n" + chunk
+# lets it jump from newline to newline. The "^" forms are kept to locate hits in one line.
+_FAST = {rb"^(\S+) ": re.compile(rb"\n(\S+) "), rb"^\S+ (\S+) ": re.compile(rb"\n\S+ (\S+) "),
+         rb"^([^ \n:]+)(?::\d+)? ": re.compile(rb"\n([^ \n:]+)(?::\d+)? ")}
+
+
+def _findall(rx: re.Pattern[bytes], chunk: bytes) -> list[bytes]:
+    fast = _FAST.get(rx.pattern)
+    return fast.findall(b"\n" + chunk) if fast is not None else rx.findall(chunk)
+
+
+# Starts with the literal "//" so the regex engine can skip ahead with a fast search.
+URL_TOKEN = re.compile(rb'//([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9](?::\d+)?(?:/[^\s"\'<>]*)?)')
 _HASH_LENGTHS = {32, 40, 56, 64, 96, 128}
+# Hex digits -> "x", everything else -> " ": a hash is then a run of 32+ "x" found with bytes.find.
+_HEX_MAP = bytes(ord("x") if chr(i) in "0123456789abcdefABCDEF" else ord(" ") for i in range(256))
+_X32 = b"x" * 32
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,17 @@ def _url_key(value: str) -> str:
     return host.lower().rstrip(".") + (slash + path if path else "")
 
 
+def _automaton(values: dict[str, list[Indicator]]) -> ahocorasick.Automaton | None:
+    if not values:
+        return None
+    auto = ahocorasick.Automaton()
+    for value, inds in values.items():
+        # Chunks are searched as latin-1 text, so keys are too: offsets stay byte offsets.
+        auto.add_word(value.encode("utf-8").decode("latin-1"), (value, tuple(inds)))
+    auto.make_automaton()
+    return auto
+
+
 class IocMatcher:
     """Indicators indexed for log matching; build once, scan many chunks."""
 
@@ -104,19 +135,15 @@ class IocMatcher:
         self.uris: dict[bytes, list[Indicator]] = defaultdict(list)
         self.uas: dict[bytes, list[Indicator]] = defaultdict(list)
         self.hashes: dict[bytes, list[Indicator]] = defaultdict(list)
+        self.filenames: dict[bytes, list[Indicator]] = defaultdict(list)
         anywhere: dict[str, list[Indicator]] = defaultdict(list)
         self.count = 0
         for ind in indicators:
             self.count += self._add(ind, anywhere)
-        self.automaton: ahocorasick.Automaton | None = None
-        if anywhere:
-            auto = ahocorasick.Automaton()
-            for value, inds in anywhere.items():
-                # Chunks are searched as latin-1 text, so keys are too: offsets stay byte offsets.
-                key = value.encode("utf-8").decode("latin-1")
-                auto.add_word(key, (value, tuple(inds)))
-            auto.make_automaton()
-            self.automaton = auto
+        # Access logs: file names are looked up in request paths, the rest anywhere.
+        self.automaton = _automaton(anywhere)
+        self.automaton_access = _automaton({v: i for v, i in anywhere.items()
+                                            if any(x.type.lower() != "filename" for x in i)})
 
     def _add(self, ind: Indicator, anywhere: dict[str, list[Indicator]]) -> int:
         t, v = ind.type.lower(), ind.value.strip()
@@ -147,6 +174,8 @@ class IocMatcher:
             added = 1
         if t in ANYWHERE_TYPES and len(v) >= 4:
             anywhere[parts[0]].append(ind)
+            if t == "filename":
+                self.filenames[parts[0].encode("utf-8", "surrogateescape")].append(ind)
             added = 1
         return added
 
@@ -154,32 +183,39 @@ class IocMatcher:
         """All hits in a chunk of whole lines of one format, in offset order."""
         hits: list[IocHit] = []
         patterns = FIELD_PATTERNS.get(fmt, FIELD_PATTERNS["syslog"])
-        lookups = (("ip", self.ips), ("ua", self.uas), ("target", self.uris))
-        for field, table in lookups:
+        access = fmt in ACCESS_FORMATS
+        for field, table in (("ip", self.ips), ("ua", self.uas), ("target", self.uris)):
             rx = patterns.get(field)
             if rx is None or not table:
                 continue
-            tokens = set(rx.findall(chunk))
-            found = tokens & table.keys()
-            if field == "target":
-                found |= {t for t in tokens if b"?" in t and t.split(b"?")[0] in table}
+            tokens = set(_findall(rx, chunk))
+            found = {t: t for t in tokens & table.keys()}
+            if field == "target" and table:
+                for t in tokens:
+                    if b"?" in t and t not in found:
+                        bare = t.split(b"?", 1)[0]
+                        if bare in table:
+                            found[t] = bare
             elif field == "ip":
-                found |= {t for t in tokens if b":" in t and self._ip_key(t) in table}
+                for t in tokens:
+                    if b":" in t and t not in found and self._ip_key(t) in table:
+                        found[t] = self._ip_key(t)
             if found:
                 hits.extend(self._locate(chunk, rx, field, found, table))
+        if self.filenames and "file" in patterns:
+            rx = patterns["file"]
+            for name in set(rx.findall(chunk)) & self.filenames.keys():
+                for m in self._occurrences(chunk, rx, name):
+                    hits.append(IocHit(m.start(1), "file", name.decode("utf-8", "replace"),
+                                       tuple(self.filenames[name])))
         if self.domains or self.urls:
             hits.extend(self._scan_hosts(chunk, patterns))
         if self.hashes:
-            found = {t.lower() for t in set(HEX_RUN.findall(chunk)) if len(t) in _HASH_LENGTHS}
-            found &= self.hashes.keys()
-            if found:
-                for m in HEX_RUN.finditer(chunk):
-                    key = m.group(0).lower()
-                    if key in found:
-                        hits.append(IocHit(m.start(), "hash", key.decode(), tuple(self.hashes[key])))
-        if self.automaton is not None:
+            hits.extend(self._scan_hashes(chunk))
+        automaton = self.automaton if not access else self.automaton_access
+        if automaton is not None:
             text = chunk.decode("latin-1")
-            for end, (value, inds) in self.automaton.iter(text):
+            for end, (value, inds) in automaton.iter(text):
                 start = end - len(value.encode("utf-8")) + 1
                 hits.append(IocHit(start, "text", value, inds))
         hits.sort(key=lambda h: h.offset)
@@ -188,56 +224,75 @@ class IocMatcher:
     def _ip_key(self, token: bytes) -> bytes:
         return _norm_ip(token.decode("latin-1")).encode()
 
-    def _locate(self, chunk: bytes, rx: re.Pattern[bytes], field: str, found: set[bytes],
+    @staticmethod
+    def _occurrences(chunk: bytes, rx: re.Pattern[bytes], token: bytes) -> Iterator[re.Match[bytes]]:
+        """Matches of a field regex whose value is `token`, found from the token's occurrences."""
+        pos = chunk.find(token)
+        while pos >= 0:
+            start = chunk.rfind(b"\n", 0, pos) + 1
+            end = chunk.find(b"\n", pos)
+            end = len(chunk) if end < 0 else end
+            for m in rx.finditer(chunk, start, end):
+                if m.group(1) == token:
+                    yield m
+            pos = chunk.find(token, end)
+
+    def _locate(self, chunk: bytes, rx: re.Pattern[bytes], field: str, found: dict[bytes, bytes],
                 table: dict[bytes, list[Indicator]]) -> Iterator[IocHit]:
-        for m in rx.finditer(chunk):
-            token = m.group(1)
-            if token not in found:
-                continue
-            if token in table:
-                key = token
-            elif field == "ip":
-                key = self._ip_key(token)
-            else:
-                key = token.split(b"?")[0]
-            yield IocHit(m.start(1), field, key.decode("utf-8", "replace"), tuple(table[key]))
+        for token, key in found.items():
+            for m in self._occurrences(chunk, rx, token):
+                yield IocHit(m.start(1), field, key.decode("utf-8", "replace"), tuple(table[key]))
+
+    def _scan_hashes(self, chunk: bytes) -> Iterator[IocHit]:
+        mapped = chunk.translate(_HEX_MAP)
+        pos = mapped.find(_X32)
+        while pos >= 0:
+            end = mapped.find(b" ", pos)
+            end = len(chunk) if end < 0 else end
+            if end - pos in _HASH_LENGTHS:
+                key = chunk[pos:end].lower()
+                if key in self.hashes:
+                    yield IocHit(pos, "hash", key.decode(), tuple(self.hashes[key]))
+            pos = mapped.find(_X32, end)
 
     def _scan_hosts(self, chunk: bytes, patterns: dict[str, re.Pattern[bytes]]) -> Iterator[IocHit]:
         """Hosts and URLs: every //host/path token, plus the virtual host field."""
+        tokens = set(URL_TOKEN.findall(chunk))
         wanted: dict[bytes, tuple[str, str, list[Indicator]]] = {}
-        for token in set(URL_TOKEN.findall(chunk)):
-            match = self._match_url(token.decode("utf-8", "replace"))
-            if match:
-                wanted[token] = match
+        if self.urls:
+            for t in tokens:
+                got = self._match_url(t)
+                if got:
+                    wanted[t] = got
+        if self.domains:
+            hosts: dict[bytes, list[bytes]] = {}
+            for t in tokens:
+                if t not in wanted:
+                    hosts.setdefault(t.split(b"/", 1)[0].split(b":", 1)[0], []).append(t)
+            for host, owners in hosts.items():
+                dom = self._match_domain(host.decode("latin-1").lower())
+                if dom:
+                    for t in owners:
+                        wanted[t] = ("domain", *dom)
+        for token, (field, value, inds) in wanted.items():
+            for m in self._occurrences(chunk, URL_TOKEN, token):
+                yield IocHit(m.start(1), field, value, tuple(inds))
         vhost_rx = patterns.get("host")
-        vhosts: dict[bytes, tuple[str, str, list[Indicator]]] = {}
         if vhost_rx is not None and self.domains:
-            for token in set(vhost_rx.findall(chunk)):
+            for token in set(_findall(vhost_rx, chunk)):
                 dom = self._match_domain(token.decode("utf-8", "replace").lower())
                 if dom:
-                    vhosts[token] = ("host", *dom)
-        if wanted:
-            for m in URL_TOKEN.finditer(chunk):
-                got = wanted.get(m.group(1))
-                if got:
-                    yield IocHit(m.start(1), got[0], got[1], tuple(got[2]))
-        if vhosts and vhost_rx is not None:
-            for m in vhost_rx.finditer(chunk):
-                got = vhosts.get(m.group(1))
-                if got:
-                    yield IocHit(m.start(1), got[0], got[1], tuple(got[2]))
+                    for m in self._occurrences(chunk, vhost_rx, token):
+                        yield IocHit(m.start(1), "host", dom[0], tuple(dom[1]))
 
-    def _match_url(self, token: str) -> tuple[str, str, list[Indicator]] | None:
-        key = _url_key(unquote(token))
-        if self.urls:
-            for candidate in (key, key.split("?")[0], key.rstrip("/")):
-                if candidate in self.urls:
-                    return ("url", candidate, self.urls[candidate])
-        if self.domains:
-            host = key.split("/")[0].split(":")[0]
-            dom = self._match_domain(host)
-            if dom:
-                return ("domain", *dom)
+    def _match_url(self, token: bytes) -> tuple[str, str, list[Indicator]] | None:
+        text = token.decode("utf-8", "replace")
+        if "%" in text:
+            text = unquote(text)
+        key = _url_key(text)
+        for candidate in (key, key.split("?")[0], key.rstrip("/")):
+            if candidate in self.urls:
+                return ("url", candidate, self.urls[candidate])
         return None
 
     def _match_domain(self, host: str) -> tuple[str, list[Indicator]] | None:
