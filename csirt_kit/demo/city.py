@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -108,14 +108,8 @@ def assign_profiles(sites: list[DemoSite], rng: random.Random) -> list[DemoSite]
     out = []
     for site in sites:
         default = "suspended" if site.status == "suspended" else "clean"
-        out.append(_with_profile(site, profiles.get(site.asset_id, default)))
+        out.append(replace(site, profile=profiles.get(site.asset_id, default)))
     return out
-
-
-def _with_profile(site: DemoSite, profile: str) -> DemoSite:
-    from dataclasses import replace
-
-    return replace(site, profile=profile)
 
 
 def build_city(dest: Path, seed: int = 2026) -> DemoCity:
@@ -126,7 +120,7 @@ def build_city(dest: Path, seed: int = 2026) -> DemoCity:
                          fix="give an empty or new folder; the demo never writes over files")
     rng = random.Random(seed)
     sites = plan_sites(rng)
-    sites = suspend(sites, rng, protected=set())
+    sites = suspend(sites, rng)
     sites = assign_profiles(sites, rng)
     webroots_dir, logs_dir, feed_dir = dest / "webroots", dest / "logs", dest / "feed"
     active_clean = [s for s in sites if s.profile == "clean"]

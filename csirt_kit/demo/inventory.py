@@ -121,9 +121,8 @@ def write_xlsx(path: Path, rows: Sequence[Row]) -> Path:
     """The inventory as an XLSX workbook with a title row and Indonesian headers."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inventaris Aset"
+    workbook = Workbook(write_only=True)  # streams rows: several times faster for 1,200 rows
+    sheet = workbook.create_sheet("Inventaris Aset")
     sheet.append(["Inventaris Aset TIK Pemerintah Kota Demo (data sintetis)"])
     sheet.append(list(XLSX_HEADERS))
     for row in rows:

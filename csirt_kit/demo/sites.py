@@ -136,10 +136,10 @@ def _hosting(site: DemoSite, rng: random.Random) -> DemoSite:
     return replace(site, server=server, ip=ip, software=tuple(software))
 
 
-def suspend(sites: list[DemoSite], rng: random.Random, protected: set[str]) -> list[DemoSite]:
+def suspend(sites: list[DemoSite], rng: random.Random) -> list[DemoSite]:
     """Mark exactly SUSPENDED sites suspended: mostly old event sites, some schools and SAKIP."""
     old_events = [s for s in sites if "event" in s.tags and int(s.host.split(".")[0][-4:]) < 2023]
-    others = [s for s in sites if ("sd" in s.tags or "sakip" in s.tags) and s.asset_id not in protected]
+    others = [s for s in sites if "sd" in s.tags or "sakip" in s.tags]
     chosen = rng.sample(old_events, 140) + rng.sample(others, SUSPENDED - 140)
     ids = {s.asset_id for s in chosen}
     return [replace(s, status="suspended") if s.asset_id in ids else s for s in sites]
