@@ -136,7 +136,8 @@ def scan_batch(batch: Sequence[FileTarget], *, max_size: int, timeout: int) -> l
         try:
             with open(target.path, "rb") as fh:
                 st = os.fstat(fh.fileno())
-                data = fh.read(max_size + 1)
+                # read(n) allocates n bytes up front: ask for the real size, not the cap.
+                data = fh.read(min(st.st_size, max_size) + 1)
         except OSError as exc:
             out.append(FileResult(target.path, error=f"cannot read: {_os_reason(exc)}"))
             continue
