@@ -48,6 +48,7 @@ def site_row(site: DemoSite, webroot: str = "", logs: Sequence[str] = ()) -> Row
 
 def _row(**values: str) -> Row:
     row = dict.fromkeys(COLUMNS, "")
+    row["status"] = "active"
     row.update(values)
     return row
 

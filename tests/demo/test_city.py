@@ -83,6 +83,9 @@ def test_inventory_shape(demo_city: DemoCity) -> None:
         assert name in owners
     names = {r["name"] for r in rows}
     assert "SMP Negeri 12 Kota Demo" in names and any(n.startswith("Kelurahan ") for n in names)
+    assert {r["status"] for r in rows} == {"active", "suspended"}
+    site = demo_city.site("web-www")
+    assert demo_city.by_host[site.host] is site
     critical = {r["id"]: r for r in rows if r["criticality"] == "critical"}
     assert "dc-kota" in critical and "sys-112" in critical
     assert all(r["urls"].startswith("http://") and ".kotademo.example/" in r["urls"] for r in web)
