@@ -75,7 +75,7 @@ def test_dropped_values_expire_and_unchanged_list_is_not_parsed(tmp_path: Path, 
     changed = _sync(tmp_path, file_store, path=str(path), format="text")
     assert changed.indicators_removed == 1
     assert _active(file_store) == {"198.18.0.2": "ip-dst"}
-    history, total = list_indicators(file_store.conn, IndicatorFilter(include_expired=True))
+    _history, total = list_indicators(file_store.conn, IndicatorFilter(include_expired=True))
     assert total == 2
 
 
