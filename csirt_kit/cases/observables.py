@@ -57,6 +57,8 @@ def indicator_observable(finding: Finding, tlp: str) -> Observable | None:
     nested: dict[str, Any] = raw if isinstance(raw, dict) else {}
     mtype = str(nested.get("type") or ev.get("indicator_type") or "")
     value = str(nested.get("value") or ev.get("indicator_value") or "")
+    if not value and isinstance(raw, str) and raw and ev.get("type"):
+        mtype, value = str(ev["type"]), raw  # intel correlation: indicator value and MISP type
     if not value and finding.indicator:
         head, sep, tail = finding.indicator.partition(":")
         if sep and head in MISP_TO_HIVE and tail:
@@ -71,7 +73,8 @@ def indicator_observable(finding: Finding, tlp: str) -> Observable | None:
     event = nested.get("event_info") or ev.get("event_info") or ev.get("event") or ""
     source = nested.get("source") or ev.get("source") or "threat intel"
     message = f"indicator from {source}" + (f": {event}" if event else "")
-    return Observable(dtype, value, ioc=True, tlp=tlp, message=message[:300])
+    # A CVE names a weakness of our own software, not something hostile to look for.
+    return Observable(dtype, value, ioc=mtype != "vulnerability", tlp=tlp, message=message[:300])
 
 
 def observables_for(finding: Finding, asset: Asset | None, default_tlp: str) -> list[Observable]:
