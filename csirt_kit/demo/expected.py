@@ -13,6 +13,8 @@ from csirt_kit.demo.logs import BRUTE_IP, KNOWN_BAD_IP
 from csirt_kit.demo.sites import WEB_ASSETS, DemoSite
 
 NEEDS_SHELL_RULES_ON_WEB = "web scan applies the web shell rules (rules/files) to fetched pages"
+NEEDS_BASELINE = ("a baseline web scan of the city before the compromise "
+                  "(DemoWebServer.set_compromised(False)), then a rescan")
 NEEDS_MOBILE_GOOGLE = "web identity: mobile browser with a Google referer"
 
 
@@ -86,7 +88,9 @@ def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
     if site.profile == "redirect":
         return [("web.redirect", "judol", url, f"301 to {c.GAMBLING_DOMAINS[1]}", "")]
     if site.profile == "defaced":
-        return [("yara.web", "defacement", url, "defaced home page", "")]
+        return [("yara.web", "defacement", url, "defaced home page", ""),
+                ("web.defacement", "defacement", url, "home page replaced since the baseline",
+                 NEEDS_BASELINE)]
     if site.profile == "skimmer":
         return [("yara.web", "skimmer", f"{url}{c.SKIMMER_PATH}", "same-origin skimmer script", "")]
     if site.profile == "miner":

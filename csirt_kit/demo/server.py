@@ -4,7 +4,9 @@ Compromised sites behave as they do in the wild: judi online spam only for Googl
 and for visitors from Google (cloaking), a redirect for mobile visitors from Google, a
 hijacked site redirecting everyone, a defaced home page, a skimmer script, a miner tag,
 a reachable web-shell login page, a doorway sitemap and a planted verification file.
-Every other request gets the same ordinary page.
+Every other request gets the same ordinary page. ``set_compromised(False)`` serves the
+city as it was before the attacks (all compromised sites clean), so a baseline scan
+followed by ``set_compromised(True)`` and a rescan shows changes such as defacements.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from csirt_kit.demo.city import DemoCity
 
 HTML = "text/html; charset=utf-8"
+# Profiles of compromised sites; before the compromise they serve as clean sites do.
+COMPROMISED = frozenset({"webshell", "cloaking", "mobile-redirect", "redirect", "defaced", "skimmer",
+                         "miner", "doorway"})
 _DEFAULT_ROBOTS = "User-agent: *\nDisallow: /wp-admin/\n"
 _SUB_PAGES = {"/profil/": "Profil", "/berita/": "Berita", "/kontak/": "Kontak"}
 _MOBILE = ("android", "iphone", "mobile")
@@ -101,6 +106,7 @@ class _Server(ThreadingHTTPServer):
     sites: dict[str, DemoSite]
     latency: float
     requests: int
+    compromised: bool
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -126,7 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.latency:
             time.sleep(self.server.latency)
         host = (self.headers.get("Host") or "").split(":")[0].lower().rstrip(".")
-        reply = route(self.server.sites.get(host), self.path, self.headers.get("User-Agent", ""),
+        site = self.server.sites.get(host)
+        if site is not None and not self.server.compromised and site.profile in COMPROMISED:
+            site = replace(site, profile="clean")
+        reply = route(site, self.path, self.headers.get("User-Agent", ""),
                       self.headers.get("Referer", ""))
         body = reply.body.encode("utf-8")
         self.send_response(reply.status)
@@ -145,9 +154,10 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoWebServer:
     """Serve the demo city's sites on 127.0.0.1 (random free port) from a daemon thread."""
 
-    def __init__(self, city: DemoCity, latency: float = 0.0) -> None:
+    def __init__(self, city: DemoCity, latency: float = 0.0, compromised: bool = True) -> None:
         self._sites = {site.host: site for site in city.sites}
         self._latency = latency
+        self._compromised = compromised
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -164,6 +174,12 @@ class DemoWebServer:
         """How many requests were answered so far."""
         return self._server.requests if self._server else 0
 
+    def set_compromised(self, compromised: bool) -> None:
+        """Serve the city after (True, the default) or before (False) the attacks."""
+        self._compromised = compromised
+        if self._server is not None:
+            self._server.compromised = compromised
+
     def start(self) -> tuple[str, int]:
         """Bind 127.0.0.1 on a free port, serve in a daemon thread, return (host, port)."""
         if self._server is not None:
@@ -172,6 +188,7 @@ class DemoWebServer:
         server.sites = self._sites
         server.latency = self._latency
         server.requests = 0
+        server.compromised = self._compromised
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="csirt-demo-web", daemon=True)

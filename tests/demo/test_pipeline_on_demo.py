@@ -48,3 +48,20 @@ def test_pipeline_finds_what_the_city_expects(cli: Any, tmp_path: Path, demo_cit
     assert unexpected == []
     clean = set(demo_city.expected.clean_webroots) | set(demo_city.expected.clean_logs)
     assert not clean & {f["asset_id"] for f in found}
+
+
+def test_rescan_after_the_compromise_shows_the_defacement(cli: Any, tmp_path: Path,
+                                                          demo_city: DemoCity) -> None:
+    from csirt_kit.demo import DemoWebServer
+
+    defaced = demo_city.expected.of_kind("web.defacement")[0]
+    url = demo_city.site(defaced.asset_id).url
+    with DemoWebServer(demo_city, compromised=False) as server:
+        config = demo_city.write_config(tmp_path / "demo.toml", server.address[1])
+        cli(["--config", config, "assets", "import", demo_city.inventory_csv])
+        before = cli(["--config", config, "--json", "scan", "web", url]).json["findings"]
+        assert before == []
+        server.set_compromised(True)
+        after = cli(["--config", config, "--json", "scan", "web", url]).json["findings"]
+    kinds = {(f["kind"], f["asset_id"]) for f in after}
+    assert ("web.defacement", defaced.asset_id) in kinds and ("yara.web", defaced.asset_id) in kinds

@@ -128,3 +128,17 @@ def test_server_is_loopback_and_stops(demo_city: DemoCity) -> None:
     with socket.socket() as probe:
         probe.settimeout(1)
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_before_the_compromise_every_site_is_clean(demo_city: DemoCity) -> None:
+    with DemoWebServer(demo_city, compromised=False) as server:
+        _, port = server.address
+        defaced = _host(demo_city, "defaced")
+        assert "Hacked by" not in get(port, defaced).text
+        assert "slot gacor" not in get(port, _host(demo_city, "cloaking"), ua=GOOGLEBOT_UA).text.lower()
+        assert get(port, _host(demo_city, "redirect")).status_code == 200
+        assert get(port, _host(demo_city, "webshell"), f"/{c.SHELL_PATH}").status_code == 404
+        suspended = demo_city.expected.suspended_answering[0]
+        assert get(port, demo_city.site(suspended).host).status_code == 200
+        server.set_compromised(True)
+        assert "Hacked by" in get(port, defaced).text
