@@ -84,3 +84,46 @@ def show_cmd(ctx: typer.Context,
 def register(app: typer.Typer) -> None:
     """Add the assets group to the main app."""
     app.add_typer(assets_app, name="assets")
+
+
+@assets_app.command("revisions")
+def revisions_cmd(ctx: typer.Context) -> None:
+    """List inventory revisions (one per import), newest first."""
+    from csirt_kit.inventory.history import revisions
+
+    app = get(ctx)
+    revs = revisions(app.store.conn)
+    app.emit({"items": revs, "count": len(revs)}, lambda console: render.table(
+        console, f"{len(revs)} inventory revisions",
+        ["rev", "at", "files", "new", "updated", "unchanged", "retired"],
+        ([r["id"], r["at"], ", ".join(r["files"]), r["created"], r["updated"], r["unchanged"],
+          r["retired"]] for r in revs)))
+
+
+@assets_app.command("diff")
+def diff_cmd(ctx: typer.Context,
+             rev: Annotated[int | None, typer.Argument(
+                 help="Show changes made after this revision (default: the latest import's).",
+                 metavar="[REV]")] = None) -> None:
+    """Show what the inventory imports changed: new, retired, re-owned, changed URLs and IPs."""
+    from csirt_kit.inventory.history import diff
+
+    app = get(ctx)
+    base, latest, changes = diff(app.store.conn, rev)
+    doc = {"from_revision": base, "to_revision": latest, "items": [c.to_dict() for c in changes],
+           "count": len(changes)}
+
+    def show(console: Console) -> None:
+        def fmt(v: object) -> str:
+            return "; ".join(map(str, v)) if isinstance(v, list) else str(v or "")
+
+        render.table(console, f"inventory changes after revision {base} (up to {latest})",
+                     ["asset", "change", "what", "before", "after"],
+                     ([c.asset_id, c.change, ", ".join(c.labels),
+                       "\n".join(f"{k}: {fmt(b)}" for k, (b, _) in c.fields.items() if k in
+                                 ("owner", "urls", "ips", "status")),
+                       "\n".join(f"{k}: {fmt(a)}" for k, (_, a) in c.fields.items() if k in
+                                 ("owner", "urls", "ips", "status"))] for c in changes),
+                     empty="no changes")
+
+    app.emit(doc, show)

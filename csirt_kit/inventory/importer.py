@@ -83,6 +83,12 @@ def import_inventory(store: Store, paths: Sequence[Path], *, dry_run: bool = Fal
                  counts.unchanged, len(retired)),
             )
             revision = cur.lastrowid
+            history = [(revision, aid, change, json.dumps(before) if before else None,
+                        json.dumps(after)) for aid, change, before, after in counts.changes]
+            history += [(revision, aid, "retired", json.dumps({"status": "active"}),
+                         json.dumps({"status": "retired"})) for aid in retired]
+            conn.executemany("INSERT INTO asset_history (revision, asset_id, change, before, after)"
+                             " VALUES (?, ?, ?, ?, ?)", history)
     return ImportReport(
         files=tuple(reports), assets=len(assets), created=counts.created,
         updated=counts.updated, unchanged=counts.unchanged, retired=tuple(retired),

@@ -53,11 +53,12 @@ def asset_from_row(row: sqlite3.Row) -> Asset:
 
 @dataclass(frozen=True)
 class UpsertCounts:
-    """What an upsert changed."""
+    """What an upsert changed; changes hold (asset id, change, before, after) for history."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    changes: tuple[tuple[str, str, dict[str, object] | None, dict[str, object]], ...] = ()
 
 
 def upsert_assets(conn: sqlite3.Connection, assets: Iterable[Asset], source: str,
@@ -67,15 +68,20 @@ def upsert_assets(conn: sqlite3.Connection, assets: Iterable[Asset], source: str
     created = updated = unchanged = 0
     inserts: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
+    changes: list[tuple[str, str, dict[str, object] | None, dict[str, object]]] = []
     for asset in assets:
         values = _row_values(asset)
         old = existing.get(asset.id)
         if old is None:
             inserts.append(values)
             created += 1
+            changes.append((asset.id, "created", None, values))
         elif any(old[k] != values[k] for k in _COLUMNS):
             updates.append(values)
             updated += 1
+            diff = [k for k in _COLUMNS if old[k] != values[k]]
+            changes.append((asset.id, "updated", {k: old[k] for k in diff},
+                            {k: values[k] for k in diff}))
         else:
             unchanged += 1
     cols = ", ".join(_COLUMNS)
@@ -92,7 +98,7 @@ def upsert_assets(conn: sqlite3.Connection, assets: Iterable[Asset], source: str
         " WHERE id = :id",
         [{**v, "source": source, "now": now} for v in updates],
     )
-    return UpsertCounts(created, updated, unchanged)
+    return UpsertCounts(created, updated, unchanged, tuple(changes))
 
 
 def retire_missing(conn: sqlite3.Connection, keep_ids: Sequence[str], now: str) -> list[str]:

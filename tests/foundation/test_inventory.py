@@ -212,3 +212,35 @@ def test_missing_file_and_unknown_suffix(cli, tmp_path: Path) -> None:
     odd = tmp_path / "inv.docx"
     odd.write_text("x", encoding="utf-8")
     assert "unsupported inventory format .docx" in cli(["assets", "import", odd], expect=2).stderr
+
+
+def test_revisions_and_diff(cli, tmp_path: Path) -> None:
+    path = tmp_path / "inv.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    cli(["assets", "import", path])
+    first = cli(["--json", "assets", "diff"]).json
+    assert {c["asset_id"]: c["change"] for c in first["items"]} == {"web-dinkes": "created",
+                                                                     "nvr-1": "created"}
+    lines = GOOD_CSV.splitlines()
+    changed = tmp_path / "changed.csv"
+    changed.write_text("\n".join([lines[0], lines[1].replace("Dinas Kesehatan", "Dinas Sosial")
+                                  .replace("203.0.113.10", "203.0.113.99"),
+                                  "web-new,Baru,website,Diskominfo,,low,active,,,,,,,"]) + "\n",
+                       encoding="utf-8")
+    cli(["assets", "import", changed, "--replace"])
+    doc = cli(["--json", "assets", "diff"]).json
+    by_id = {c["asset_id"]: c for c in doc["items"]}
+    assert by_id["web-new"]["change"] == "created"
+    assert by_id["nvr-1"]["change"] == "retired"
+    assert set(by_id["web-dinkes"]["labels"]) == {"re-owned", "IPs changed"}
+    assert by_id["web-dinkes"]["fields"]["owner"] == {"before": "Dinas Kesehatan",
+                                                      "after": "Dinas Sosial"}
+    assert by_id["web-dinkes"]["fields"]["ips"]["after"] == ["203.0.113.99"]
+    since_start = cli(["--json", "assets", "diff", "0"]).json
+    assert since_start["from_revision"] == 0 and since_start["to_revision"] == 2
+    revs = cli(["--json", "assets", "revisions"]).json
+    assert [r["id"] for r in revs["items"]] == [2, 1] and revs["items"][0]["retired"] == 1
+    assert "re-owned" in cli(["assets", "diff"]).stdout
+    cli(["assets", "diff", "9"], expect=2)
+    cli(["assets", "import", changed, "--dry-run"])
+    assert cli(["--json", "assets", "revisions"]).json["count"] == 2
