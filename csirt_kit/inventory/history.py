@@ -66,7 +66,7 @@ def diff(conn: sqlite3.Connection, since: int | None = None) -> tuple[int, int, 
         before = {k: _decode(v) for k, v in json.loads(r["before"] or "{}").items()}
         after = {k: _decode(v) for k, v in json.loads(r["after"] or "{}").items()}
         if r["change"] == "created":
-            fields = {k: (None, after[k]) for k in WATCHED if k in after and after[k]}
+            fields = {k: (None, after[k]) for k in WATCHED if after.get(k)}
         else:
             fields = {k: (before.get(k), after.get(k)) for k in after}
         old = merged.get(r["asset_id"])
