@@ -1,4 +1,20 @@
-"""`build_city`: the deterministic synthetic city that `csirt demo` runs on."""
+"""`build_city`: the deterministic synthetic city that `csirt demo` runs on.
+
+What lands under dest (about 2 MB, ~375 files, ~1 s of CPU):
+  inventory.csv / inventory.xlsx  ~1,200 assets: 900 websites and web apps of 40 OPD
+      (165 suspended), 210 CCTV cameras and 7 NVRs (firmware as CPE 2.3), 56 public
+      Wi-Fi APs, hosting/app/database servers, the 112 call centre and the data centre
+  webroots/<host>/  a few files for ~56 sites; the compromised ones carry harmless
+      samples (web shell in uploads, judol cloaking and doorways, defacement, skimmer,
+      miner, .htaccess redirects)
+  logs/web/<host>/access.log*  combined logs (+0700) with SQL injection, traversal,
+      Log4Shell/Shellshock strings, Nikto/sqlmap, web shell POSTs from a known-bad IP;
+      logs/servers/<srv>/auth.log  an sshd brute force
+  feed/  a MISP feed (manifest.json, <uuid>.json, hashes.csv) naming a city server IP,
+      a city domain, the NVR firmware CVE, the known-bad IP, and noise (8.8.8.8 ...)
+The sites themselves are served by ``DemoWebServer``; ``DemoCity.expected`` lists what a
+correct pipeline finds.
+"""
 
 from __future__ import annotations
 
