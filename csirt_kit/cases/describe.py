@@ -47,9 +47,12 @@ def findings_markdown(findings: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
-def case_description(intro: str, asset: Asset | None, findings: Sequence[Finding], key: str) -> str:
+def case_description(intro: str, asset: Asset | None, findings: Sequence[Finding], key: str,
+                     previous: str = "") -> str:
     """The case's markdown description: playbook text, asset and owner, evidence."""
     parts = [intro.strip(), ""]
+    if previous:
+        parts += [f"Follows the closed case {previous}: the same kind of problem was seen again.", ""]
     if asset is not None:
         parts += ["### Asset", "",
                   "| field | value |", "|---|---|",

@@ -51,7 +51,11 @@ def _create(conn: sqlite3.Connection, pc: PlannedCase, backend: str, now: str) -
     pb = pc.playbook
     ctx = pc.context()
     intro = render(pb.description, ctx) if pb.description else render(pb.title, ctx)
-    description = case_description(intro, pc.asset, pc.findings, pc.key)
+    previous = ""
+    if pc.previous_key:
+        earlier = records.get_case(conn, pc.previous_key)
+        previous = f"`{earlier.key}`" + (f" ({earlier.backend_url})" if earlier.backend_url else "")
+    description = case_description(intro, pc.asset, pc.findings, pc.key, previous)
     tags = sorted({*pb.tags, f"playbook:{pb.id}",
                    *([f"asset:{pc.asset.id}"] if pc.asset else [])})
     case = records.Case(

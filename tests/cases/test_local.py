@@ -71,6 +71,7 @@ def test_new_finding_joins_open_case_then_closing_resolves_and_a_new_generation_
     assert follow.created == ("webshell:web-001#2",)
     second = get_case(conn, "webshell:web-001#2")
     assert second.previous_key == "webshell:web-001" and second.generation == 2
+    assert "Follows the closed case `webshell:web-001`" in second.description
     assert get_finding(conn, webshell("web-001", 0).fingerprint[:16]).case_key == second.key
     earlier = [e.kind for e in list_events(conn, "webshell:web-001")]
     assert earlier[-1] == "reopened_as" and "note" in earlier and "closed" in earlier

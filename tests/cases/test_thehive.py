@@ -326,3 +326,20 @@ def test_two_drains_at_once_create_each_case_once(file_store, hive, hive_config,
         s.close()
     assert len(results) == 2 and sum(r.sent for r in results) == 6
     assert sorted(cases_by_key(hive).values()) == [1] * 6
+
+
+def test_finding_after_close_in_thehive_opens_a_follow_up_case(file_store, hive, hive_config) -> None:
+    seed_many(file_store, 1, per_asset=1)
+    open_cases(file_store, hive_config)
+    sync_outbox(file_store, hive_config)
+    first = get_case(file_store.conn, "webshell:web-000")
+    hive.close_case(first.backend_id, "TruePositive", "Bersih")
+    sync_outbox(file_store, hive_config)
+    with file_store.write() as conn:
+        upsert_findings(conn, [webshell("web-000", 0)], NOW)  # seen again: reopened as new
+    assert open_cases(file_store, hive_config).created == ("webshell:web-000#2",)
+    sync_outbox(file_store, hive_config)
+    assert cases_by_key(hive) == {dedup_tag("webshell:web-000"): 1, dedup_tag("webshell:web-000#2"): 1}
+    second = hive.cases[get_case(file_store.conn, "webshell:web-000#2").backend_id]
+    assert first.backend_url in second["description"]
+    assert hive.cases[first.backend_id]["status"] == "TruePositive"
