@@ -58,7 +58,8 @@ def files_cmd(
         if paths:
             known = webroot_assets(app.store) if not asset else []
             roots = [(p, asset or asset_for_path(known, p)) for p in paths]
-            reports.append(scan_files(ruleset, roots, options=options, progress=progress))
+            reports.append(scan_files(ruleset, roots, options=options, progress=progress,
+                                      store=app.store))
         if webroots:
             reports.append(scan_webroots(app.store, app.config, ruleset, progress=progress,
                                          options=options))

@@ -4,6 +4,8 @@ Config keys (``[scan]``):
   max_file_size  bytes; larger files are recorded as scan errors (default 33554432, 32 MiB)
   file_timeout   seconds of YARA time per file (default 30)
   workers        worker processes (default 0: one per usable core)
+  content_cache  skip content already scanned with the same rules (default true; see
+                 content_cache.py: content is always read and hashed, never trusted by mtime)
 
 Walks never follow symlinks (so never leave the root); unreadable folders, unreadable
 or vanished files, oversized files and YARA timeouts are scan errors for their target
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,9 +29,12 @@ from csirt_kit.config import Config
 from csirt_kit.models import Finding
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.scan import runner
+from csirt_kit.scan.content_cache import WorkerCache, content_key, hits_to_json, save, store_path
 from csirt_kit.scan.filetypes import externals_for
 from csirt_kit.scan.report import ScanError, ScanReport
 from csirt_kit.scan.rules import MatchError, RuleHit, RuleSet, hit_to_finding, to_hit
+from csirt_kit.scan.walk import os_reason, walk
+from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso
 
 KIND = "yara.file"
@@ -44,6 +50,7 @@ class FileOptions:
     batch_files: int = 200
     batch_bytes: int = 16 * 1024 * 1024
     in_process_below: int = 64  # fewer files than this: no pool
+    content_cache: bool = True  # skip content already scanned with the same rules
 
     @classmethod
     def from_config(cls, config: Config | None) -> FileOptions:
@@ -52,7 +59,8 @@ class FileOptions:
             return cls()
         return cls(max_size=int(config.get("scan.max_file_size", cls.max_size)),
                    timeout=int(config.get("scan.file_timeout", cls.timeout)),
-                   workers=int(config.get("scan.workers", 0) or 0))
+                   workers=int(config.get("scan.workers", 0) or 0),
+                   content_cache=bool(config.get("scan.content_cache", True)))
 
 
 @dataclass(frozen=True)
@@ -74,88 +82,78 @@ class FileResult:
     size: int = 0
     mtime: float = 0.0
     error: str = ""
+    key: str = ""  # content cache key, when the result should be stored
+    fresh: bool = False  # scanned now (not taken from the cache)
 
 
-def walk(root: Path, max_size: int, stats: dict[str, int]) -> Iterator[tuple[str, int] | ScanError]:
-    """(path, size) of each regular file below root, or a ScanError; symlinks are not followed."""
-    try:
-        st = root.lstat()
-    except OSError as exc:
-        yield ScanError(str(root), _os_reason(exc))
-        return
-    if not root.is_dir() or root.is_symlink():
-        yield from _one(str(root), st.st_size, root.is_file(), max_size)
-        return
-    stack = [str(root)]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            yield ScanError(folder, f"cannot list folder: {_os_reason(exc)}")
-            continue
-        subdirs = []
-        for entry in entries:
-            try:
-                if entry.is_symlink():
-                    stats["symlinks_skipped"] = stats.get("symlinks_skipped", 0) + 1
-                elif entry.is_dir(follow_symlinks=False):
-                    subdirs.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    yield from _one(entry.path, entry.stat(follow_symlinks=False).st_size, True,
-                                    max_size)
-            except OSError as exc:
-                yield ScanError(entry.path, _os_reason(exc))
-        stack.extend(reversed(subdirs))
+@dataclass(frozen=True)
+class BatchJob:
+    """Settings every batch of one scan shares (sent to the workers with each batch)."""
+
+    max_size: int
+    timeout: int
+    rules_hash: str = ""
+    uses_externals: bool = True
+    use_cache: bool = False
+    db_path: str | None = None
+    run_id: str = ""
 
 
-def _one(path: str, size: int, regular: bool, max_size: int) -> Iterator[tuple[str, int] | ScanError]:
-    if not regular:
-        yield ScanError(path, "not a regular file (device, socket or pipe): skipped")
-    elif size > max_size:
-        yield ScanError(path, f"skipped: {size} bytes is over the size cap of {max_size} bytes"
-                              " (scan.max_file_size)")
-    else:
-        yield (path, size)
+_CACHE: WorkerCache | None = None  # this process's content cache for the current run
 
 
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return "vanished or does not exist"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or str(exc)
+def _worker_cache(job: BatchJob) -> WorkerCache | None:
+    global _CACHE
+    if not job.use_cache:
+        return None
+    if _CACHE is None or _CACHE.run_id != job.run_id:
+        _CACHE = WorkerCache(job.rules_hash, job.db_path, job.run_id)
+    return _CACHE
 
 
-def scan_batch(batch: Sequence[FileTarget], *, max_size: int, timeout: int) -> list[FileResult]:
-    """Scan one batch in this process; only files with hits or errors are returned."""
+def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
+    """Scan one batch in this process.
+
+    Returned: files with hits or errors, and (when results are persisted) every freshly
+    scanned file with its content key, so the main process can store it.
+    """
     rules = runner.worker_rules()
+    cache = _worker_cache(job)
     out: list[FileResult] = []
     for target in batch:
         try:
             with open(target.path, "rb") as fh:
                 st = os.fstat(fh.fileno())
                 # read(n) allocates n bytes up front: ask for the real size, not the cap.
-                data = fh.read(min(st.st_size, max_size) + 1)
+                data = fh.read(min(st.st_size, job.max_size) + 1)
         except OSError as exc:
-            out.append(FileResult(target.path, error=f"cannot read: {_os_reason(exc)}"))
+            out.append(FileResult(target.path, error=f"cannot read: {os_reason(exc)}"))
             continue
-        if len(data) > max_size:
-            out.append(FileResult(target.path, error=f"skipped: grew over the size cap of {max_size}"
-                                                     " bytes during the scan"))
+        if len(data) > job.max_size:
+            out.append(FileResult(target.path, error=f"skipped: grew over the size cap of"
+                                                     f" {job.max_size} bytes during the scan"))
+            continue
+        externals = externals_for(target.path, data, st.st_uid)
+        sha = hashlib.sha256(data).hexdigest() if cache else ""
+        key = content_key(sha, externals, job.uses_externals) if cache else ""
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            if cached:
+                out.append(FileResult(target.path, cached, sha, len(data), st.st_mtime))
             continue
         try:
-            matches = rules.match(data=data, externals=externals_for(target.path, data, st.st_uid),
-                                  timeout=timeout)
+            matches = rules.match(data=data, externals=externals, timeout=job.timeout)
         except Exception as exc:  # yara.TimeoutError / yara.Error, without importing yara here
-            reason = (f"YARA timed out after {timeout}s (scan.file_timeout)"
+            reason = (f"YARA timed out after {job.timeout}s (scan.file_timeout)"
                       if type(exc).__name__ == "TimeoutError" else f"YARA failed: {exc}")
             out.append(FileResult(target.path, error=reason))
             continue
-        if matches:
-            out.append(FileResult(target.path, tuple(to_hit(m) for m in matches),
-                                  hashlib.sha256(data).hexdigest(), len(data), st.st_mtime))
+        hits = tuple(to_hit(m) for m in matches)
+        if cache:
+            cache.put(key, hits)
+        if hits or (cache and job.db_path):
+            out.append(FileResult(target.path, hits, sha or hashlib.sha256(data).hexdigest(),
+                                  len(data), st.st_mtime, key=key, fresh=True))
     return out
 
 
@@ -185,24 +183,34 @@ def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dict[str, int],
+             errors: list[ScanError]) -> Iterator[FileTarget]:
+    for root, asset_id in roots:
+        for item in walk(Path(os.path.abspath(root)), max_size, stats):
+            if isinstance(item, ScanError):
+                errors.append(item)
+            else:
+                stats["files"] = stats.get("files", 0) + 1
+                stats["bytes"] = stats.get("bytes", 0) + item[1]
+                yield FileTarget(item[0], item[1], asset_id)
+
+
 def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
-               options: FileOptions | None = None, progress: ProgressFn | None = None) -> ScanReport:
-    """Scan files and folders, each given with the asset it belongs to (or None)."""
+               options: FileOptions | None = None, progress: ProgressFn | None = None,
+               store: Store | None = None) -> ScanReport:
+    """Scan files and folders, each given with the asset it belongs to (or None).
+
+    With a `store`, results are cached by content: content scanned earlier with the same
+    rules is not scanned again (see content_cache).
+    """
     options = options or FileOptions()
     progress = progress or no_progress
     started = time.monotonic()
     seen = iso()
     stats: dict[str, int] = {}
     errors: list[ScanError] = []
-    targets: list[FileTarget] = []
-    for root, asset_id in roots:
-        absolute = Path(os.path.abspath(root))
-        for item in walk(absolute, options.max_size, stats):
-            if isinstance(item, ScanError):
-                errors.append(item)
-            else:
-                targets.append(FileTarget(item[0], item[1], asset_id))
     findings: list[Finding] = []
+    fresh: dict[str, str] = {}
     done = 0
 
     def on_result(batch: Sequence[FileTarget], results: list[FileResult]) -> None:
@@ -211,30 +219,47 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
         for r in results:
             if r.error:
                 errors.append(ScanError(r.path, r.error))
-            else:
-                findings.extend(result_findings(r, owners.get(r.path), seen))
+                continue
+            if r.fresh and r.key:
+                fresh[r.key] = hits_to_json(r.hits)
+            findings.extend(result_findings(r, owners.get(r.path), seen))
         done += len(batch)
-        progress("files", done, len(targets))
+        progress("files", done, None)
 
     def on_failure(batch: Sequence[FileTarget], reason: str) -> None:
         on_result(batch, [FileResult(t.path, error=reason) for t in batch])
 
-    task: Callable[[Sequence[FileTarget]], list[FileResult]] = functools.partial(
-        scan_batch, max_size=options.max_size, timeout=options.timeout)
+    job = BatchJob(options.max_size, options.timeout, ruleset.rules_hash, ruleset.uses_externals,
+                   use_cache=options.content_cache, db_path=store_path(store) if store else None,
+                   run_id=f"{os.getpid()}-{time.monotonic_ns()}")
+    task: Callable[[Sequence[FileTarget]], list[FileResult]] = functools.partial(scan_batch, job=job)
     workers = options.workers or runner.default_workers()
-    runner.run_batches(_batches(iter(targets), options), task, compiled=ruleset.compiled,
-                       local_rules=ruleset.yara_rules, workers=workers,
-                       in_process=len(targets) < options.in_process_below,
-                       on_result=on_result, on_failure=on_failure)
+    targets = _targets(roots, options.max_size, stats, errors)
+    head = list(itertools.islice(targets, options.in_process_below))
+    in_process = len(head) < options.in_process_below
+    runner.run_batches(_batches(itertools.chain(head, targets), options), task,
+                       compiled=ruleset.compiled, local_rules=ruleset.yara_rules, workers=workers,
+                       in_process=in_process, on_result=on_result, on_failure=on_failure)
+    if store is not None and fresh and store_path(store):
+        save(store, ruleset.rules_hash, fresh, seen)
     stats_out: dict[str, object] = {
-        "targets": len(roots), "files": len(targets), "bytes": sum(t.size for t in targets),
+        "targets": len(roots), "files": stats.get("files", 0), "bytes": stats.get("bytes", 0),
+        "scanned": len(fresh) if store_path(store) else stats.get("files", 0),
         "rules": ruleset.rule_count, "rules_hash": ruleset.rules_hash[:16],
-        "rule_problems": len(ruleset.errors), "workers": workers,
+        "rule_problems": len(ruleset.errors), "workers": 1 if in_process else workers,
         "symlinks_skipped": stats.get("symlinks_skipped", 0),
         "seconds": round(time.monotonic() - started, 3),
     }
     return ScanReport(tuple(findings), tuple(errors), stats_out)
 
 
-__all__ = ["FileOptions", "FileResult", "FileTarget", "MatchError", "scan_batch", "scan_files",
-           "walk"]
+__all__ = [
+    "BatchJob",
+    "FileOptions",
+    "FileResult",
+    "FileTarget",
+    "MatchError",
+    "scan_batch",
+    "scan_files",
+    "walk",
+]

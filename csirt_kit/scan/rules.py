@@ -13,6 +13,7 @@ title (``description``) and category (``category``, meta ``tags`` or rule tags).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ CATEGORIES = ("webshell", "judol", "defacement", "skimmer", "miner", "log-attack
 MAX_STRING_HITS = 20  # matched instances kept per hit (a minified file can match thousands)
 
 ExternalValue = str | int | bool
+# Any mention counts (even in a comment): a false alarm only makes result caching stricter.
+_EXTERNAL_NAMES = re.compile(rb"\b(" + "|".join(DEFAULT_EXTERNALS).encode() + rb")\b")
 
 
 class MatchError(CsirtError):
@@ -126,8 +129,12 @@ class RuleSet:
     """Compiled rules of some scopes, their problems and what they hold."""
 
     def __init__(self, compiled: bytes, rules_hash: str, namespaces: Sequence[NamespaceInfo],
-                 problems: Sequence[RuleProblem], scopes: Sequence[str] = SCOPES) -> None:
+                 problems: Sequence[RuleProblem], scopes: Sequence[str] = SCOPES,
+                 uses_externals: bool = True) -> None:
         self.compiled = compiled  # saved form, for worker processes
+        # Whether a rule may read filename/extension/...: then equal content at another path
+        # may match differently, and result caches must key on the externals too.
+        self.uses_externals = uses_externals
         self.rules_hash = rules_hash
         self.namespaces = tuple(namespaces)
         self.problems = tuple(problems)
@@ -233,16 +240,18 @@ def load_rules(config: Config | None = None, extra: Sequence[Path] = (),
     files, problems = discover([r for r in roots if r[0].exists()])
     problems.extend(RuleProblem(str(f), 0, "no such file or folder") for f, _ in roots
                     if not f.exists())
-    key = content_key(files, include_files(sorted({b for _, b in roots if b.is_dir()})))
+    includes = include_files(sorted({b for _, b in roots if b.is_dir()}))
+    key = content_key(files, includes)
+    uses = any(_EXTERNAL_NAMES.search(blob) for blob in [*(f.content for f in files), *includes])
     cache_dir = cache.cache_dir(config) if use_cache else None
     hit = cache.load(cache_dir, key) if cache_dir else None
     if hit is not None:
         compiled, namespaces, cached_problems = hit
-        return RuleSet(compiled, key, namespaces, [*problems, *cached_problems], scopes)
+        return RuleSet(compiled, key, namespaces, [*problems, *cached_problems], scopes, uses)
     compiled, namespaces, compile_problems = build(files)
     if cache_dir:
         cache.store(cache_dir, key, compiled, namespaces, compile_problems)
-    return RuleSet(compiled, key, namespaces, [*problems, *compile_problems], scopes)
+    return RuleSet(compiled, key, namespaces, [*problems, *compile_problems], scopes, uses)
 
 
 def build(files: Sequence[RuleFile]) -> tuple[bytes, list[NamespaceInfo], list[RuleProblem]]:

@@ -51,6 +51,6 @@ def scan_webroots(store: Store, config: Config, ruleset: RuleSet | None = None,
             missing.append(ScanError(str(root), f"webroot of asset {asset.id} is not a folder"
                                                  " or does not exist"))
     report = scan_files(ruleset, roots, options=options or FileOptions.from_config(config),
-                        progress=progress)
+                        progress=progress, store=store)
     return ScanReport(report.findings, (*missing, *report.errors),
                       {**report.stats, "targets": len(roots) + len(missing)})

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from csirt_kit.scan import files as files_mod
-from csirt_kit.scan.files import FileOptions, FileTarget, scan_batch, scan_files
+from csirt_kit.scan.files import BatchJob, FileOptions, FileTarget, scan_batch, scan_files
 from csirt_kit.scan.rules import RuleSet, load_rules
 from csirt_kit.scan.runner import set_local_rules
 from tests.scan_files.conftest import write
@@ -99,7 +99,7 @@ def test_a_file_that_vanishes_before_its_turn_is_a_scan_error(tmp_path: Path, rs
     set_local_rules(rs.yara_rules)
     present = write(tmp_path / "a.php", MARK)
     results = scan_batch([FileTarget(str(tmp_path / "vanished.php"), 10), FileTarget(str(present), 16)],
-                         max_size=1000, timeout=5)
+                         BatchJob(max_size=1000, timeout=5))
     assert [(r.path, r.error) for r in results] == [
         (str(tmp_path / "vanished.php"), "cannot read: vanished or does not exist"),
         (str(present), "")]
@@ -144,7 +144,52 @@ def test_a_dying_worker_turns_its_batch_into_scan_errors(tmp_path: Path, rs: Rul
     assert scanned_or_failed >= 40  # every file was either scanned or reported
 
 
-def _crashing_batch(batch: list[FileTarget], *, max_size: int, timeout: int) -> list[object]:
+def _crashing_batch(batch: list[FileTarget], job: BatchJob) -> list[object]:
     if any(t.path == os.environ.get("CSIRT_KIT_TEST_CRASH_ON") for t in batch):
         os._exit(9)  # simulate libyara crashing the worker
-    return scan_batch(batch, max_size=max_size, timeout=timeout)  # type: ignore[return-value]
+    return scan_batch(batch, job)  # type: ignore[return-value]
+
+
+def test_equal_content_is_scanned_once_and_reported_at_every_path(tmp_path: Path, rs: RuleSet,
+                                                                  store_path: Path) -> None:
+    from csirt_kit.store.db import open_store
+
+    root = tmp_path / "sites"
+    for site in ("a", "b", "c"):
+        write(root / site / "wp-includes" / "core.php", b"<?php // same core file\n")
+        write(root / site / "uploads" / "x.php", MARK)
+    store = open_store(str(store_path))
+    first = scan_files(rs, [(root, None)], store=store)
+    assert first.stats["files"] == 6 and first.stats["scanned"] == 2  # two distinct contents
+    assert sorted(f.evidence["path"] for f in first.findings) == [
+        str(root / s / "uploads" / "x.php") for s in ("a", "b", "c")]
+    again = scan_files(rs, [(root, None)], store=store)
+    assert again.stats["scanned"] == 0
+    assert sorted(f.fingerprint for f in again.findings) == sorted(f.fingerprint for f in first.findings)
+    assert [f.evidence for f in again.findings] == [f.evidence for f in first.findings]
+    write(root / "a" / "wp-includes" / "core.php", b"<?php // planted\n" + MARK)  # same mtime trick or not
+    changed = scan_files(rs, [(root, None)], store=store)
+    assert changed.stats["scanned"] == 1 and len(changed.findings) == 4
+    store.close()
+
+
+def test_the_content_cache_is_keyed_by_rules_and_by_externals_when_rules_read_them(
+        tmp_path: Path, rules_dir: Path, store_path: Path) -> None:
+    from csirt_kit.store.db import open_store
+
+    store = open_store(str(store_path))
+    root = tmp_path / "w"
+    write(root / "a.php", MARK)
+    write(root / "a.txt", MARK)
+    plain = load_rules(extra=[rules_dir], include_bundled=False, use_cache=False)
+    assert not plain.uses_externals
+    assert len(scan_files(plain, [(root, None)], store=store).findings) == 2
+    write(rules_dir / "ext.yar", 'rule php_only { strings: $a = "CSIRT-TEST" condition: $a and '
+                                 'extension == ".php" }\n')
+    ext = load_rules(extra=[rules_dir], include_bundled=False, use_cache=False)
+    assert ext.uses_externals and ext.rules_hash != plain.rules_hash
+    report = scan_files(ext, [(root, None)], store=store)
+    assert report.stats["scanned"] == 2
+    assert sorted((Path(f.evidence["path"]).name, f.rule.split(":")[1]) for f in report.findings) == [
+        ("a.php", "php_only"), ("a.php", "test_shell"), ("a.txt", "test_shell")]
+    store.close()
