@@ -11,7 +11,9 @@ CRITICALITIES = ("low", "medium", "high", "critical")
 ASSET_STATUSES = ("active", "suspended", "retired")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FINDING_KINDS = ("intel.asset", "vuln.software", "yara.web", "yara.file", "yara.log", "ioc.log",
-                 "web.cloaking", "web.defacement", "web.redirect")
+                 "web.cloaking", "web.defacement", "web.redirect",
+                 "cms.upload_php", "cms.core_modified", "cms.core_unknown",
+                 "cms.verification_token", "cms.sitemap_spam", "cms.persistence")
 FINDING_STATUSES = ("new", "in_case", "suppressed", "resolved")
 
 

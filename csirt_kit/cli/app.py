@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "run_cmd",
     "doctor_cmd",
     "report_cmd",
+    "cms_cmd",
 ]
 
 
