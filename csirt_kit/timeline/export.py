@@ -6,8 +6,6 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from thehive4py.query.filters import Eq
-
 from csirt_kit.cases.records import get_case
 from csirt_kit.cases.thehive import TheHiveBackend
 from csirt_kit.config import Config
@@ -30,8 +28,9 @@ def attach_to_thehive(store: Store, config: Config, key: str, markdown: str) -> 
     backend = TheHiveBackend(config)
     try:
         found = backend._call(f"find attachments of case {key}", backend.api.case.find_attachments,
-                              case.backend_id, filters=Eq("name", name))
-        if isinstance(found, list) and found:
+                              case.backend_id)
+        if isinstance(found, list) and any(isinstance(a, dict) and a.get("name") == name
+                                           for a in found):
             return name
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
