@@ -131,6 +131,8 @@ def assign_profiles(sites: list[DemoSite], rng: random.Random) -> list[DemoSite]
 def build_city(dest: Path, seed: int = 2026) -> DemoCity:
     """Write the whole demo city under dest (which must be empty or absent) and describe it."""
     dest = Path(dest).resolve()
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"demo folder is a file: {dest}", fix="give an empty or new folder")
     if dest.exists() and any(dest.iterdir()):
         raise UsageError(f"demo folder is not empty: {dest}",
                          fix="give an empty or new folder; the demo never writes over files")

@@ -65,6 +65,8 @@ def test_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not empty"):
         build_city(tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "keep me"
+    with pytest.raises(UsageError, match="is a file"):
+        build_city(tmp_path / "notes.txt")
 
 
 def test_inventory_shape(demo_city: DemoCity) -> None:
