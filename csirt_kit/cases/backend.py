@@ -85,6 +85,9 @@ class CaseBackend(Protocol):
     def add_comment(self, case_id: str, text: str) -> None:
         """Add a comment (a timeline entry) to the case."""
 
+    def comment_texts(self, case_id: str) -> list[str]:
+        """The comments the case has (checked before re-sending one after a failed try)."""
+
     def update_case(self, case_id: str, fields: dict[str, Any]) -> None:
         """Change fields such as severity."""
 

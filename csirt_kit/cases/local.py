@@ -56,6 +56,10 @@ class LocalBackend:
     def add_comment(self, case_id: str, text: str) -> None:
         """Comments are already case events."""
 
+    def comment_texts(self, case_id: str) -> list[str]:
+        """No comment is ever half-sent to the store."""
+        return []
+
     def update_case(self, case_id: str, fields: dict[str, Any]) -> None:
         """Field changes are already in the store."""
 

@@ -157,7 +157,9 @@ class _Drain:
             self.backend.add_observables(case_id, obs)
             self._done([item, *extra_obs], key)
         elif item.op == "comment":
-            self.backend.add_comment(case_id, str(p["message"]))
+            # An earlier try may have been stored before its answer was lost.
+            if not (item.attempts and str(p["message"]) in self.backend.comment_texts(case_id)):
+                self.backend.add_comment(case_id, str(p["message"]))
             self._done([item], key)
         elif item.op == "update":
             self.backend.update_case(case_id, p)
@@ -167,7 +169,7 @@ class _Drain:
             self._done([item], key, f"Closing sent to {self.backend.where}")
 
     def case(self, key: str, items: list[OutboxItem]) -> None:
-        """Send the pending items of one case in order; stops at the first that cannot go."""
+        """Send the pending items of one case in order (a refused one fails alone)."""
         obs_items = [i for i in items if i.op == "add_observables"]
         rest = [i for i in items if i.op != "add_observables"]
         creates = [i for i in rest if i.op == "create_case"]

@@ -192,6 +192,12 @@ class TheHiveBackend:
                           {"message": text})
         self._expect(f"comment on case {case_id}", data, dict)
 
+    def comment_texts(self, case_id: str) -> list[str]:
+        """Texts of the case's comments."""
+        found = self._expect("list comments", self._call(
+            f"list comments of case {case_id}", self.api.case.find_comments, case_id), list)
+        return [str(c.get("message", "")) for c in found if isinstance(c, dict)]
+
     def update_case(self, case_id: str, fields: dict[str, Any]) -> None:
         """PATCH case fields (severity given as a name is mapped)."""
         body = dict(fields)

@@ -343,3 +343,14 @@ def test_finding_after_close_in_thehive_opens_a_follow_up_case(file_store, hive,
     second = hive.cases[get_case(file_store.conn, "webshell:web-000#2").backend_id]
     assert first.backend_url in second["description"]
     assert hive.cases[first.backend_id]["status"] == "TruePositive"
+
+
+def test_comment_stored_then_500_is_not_repeated(file_store, hive, hive_config) -> None:
+    seed_many(file_store, 1)
+    open_cases(file_store, hive_config)
+    sync_outbox(file_store, hive_config)
+    add_note(file_store, "webshell:web-000", "Sudah dilaporkan ke pimpinan")
+    hive.fault("POST", r"/api/v1/case/[^/]+/comment", "500-after")
+    assert sync_outbox(file_store, hive_config).queued == 1
+    assert sync_outbox(file_store, hive_config).queued == 0
+    assert [c["message"] for c in hive.comments.values()] == ["Sudah dilaporkan ke pimpinan"]
