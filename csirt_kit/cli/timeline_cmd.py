@@ -14,7 +14,7 @@ from csirt_kit.cli.context import get
 from csirt_kit.errors import UsageError
 from csirt_kit.timeline import Timeline, build_timeline
 from csirt_kit.timeline.labels import LANGS
-from csirt_kit.timeline.render import FORMATS, header_pairs, render, to_document, to_markdown
+from csirt_kit.timeline.render import FORMATS, header_pairs, render, to_document
 from csirt_kit.timeutil import local
 
 _STYLE = {"evidence": "yellow", "intel": "cyan", "case": "", "note": "green"}
@@ -41,7 +41,7 @@ def timeline_cmd(
     if to_thehive:
         from csirt_kit.timeline.export import attach_to_thehive
 
-        name = attach_to_thehive(app.store, app.config, case, to_markdown(timeline))
+        name = attach_to_thehive(app.store, app.config, timeline)
         app.info(f"attached {name} to the TheHive case of {case}")
     if output is not None:
         text = render(timeline, "md" if fmt == "table" else fmt)
