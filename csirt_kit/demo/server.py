@@ -108,6 +108,9 @@ class _Server(ThreadingHTTPServer):
     requests: int
     compromised: bool
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet: scanners close connections early (byte caps, timeouts) by design."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
