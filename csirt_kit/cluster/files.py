@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from csirt_kit.cluster import worker
+from csirt_kit.cluster.check import verify_workers
 from csirt_kit.cluster.connect import ClusterSettings
 from csirt_kit.cluster.stream import ClusterLost, Job, no_worker_reason, placement, stream
 from csirt_kit.models import Finding
@@ -59,6 +60,7 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
     progress = progress or no_progress
     started = time.monotonic()
     seen = iso()
+    verify_workers(client)
     parts = [_split(r) for r in roots]
     where = placement(client, {h for _, _, h in parts})
     compiled = client.scatter(ruleset.compiled, broadcast=True, hash=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csirt_kit.cluster import logtasks
+from csirt_kit.cluster.check import verify_workers
 from csirt_kit.cluster.connect import ClusterSettings
 from csirt_kit.cluster.ranges import LogFile, RangeResult, split_points
 from csirt_kit.cluster.stream import ClusterLost, Job, no_worker_reason, placement, stream
@@ -119,6 +120,7 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
     cluster = cluster or ClusterSettings()
     progress = progress or no_progress
     started = time.monotonic()
+    verify_workers(client)
     inds = list(indicators)
     key = indicator_key(inds) if inds else ""
     ind_ref = client.scatter(inds, broadcast=True, hash=True) if inds else None
