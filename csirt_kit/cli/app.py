@@ -40,6 +40,7 @@ COMMAND_MODULES = [
     "doctor_cmd",
     "report_cmd",
     "cms_cmd",
+    "cluster_cmd",
 ]
 
 
