@@ -33,9 +33,17 @@ POSITIVES = {
                                    "RewriteCond %{HTTP_USER_AGENT} Yahoo!\\ Slurp\n"
                                    "RewriteRule ^$ /wp-content/languages/id_ID.html [L]\n",
                                    "crawler_rewrite", 2),
+    "hijacked-redirect": (".htaccess", "RewriteEngine On\n"
+                          "RewriteRule ^(.*)$ https://maxwin-togel.example/ [R=301,L]\n",
+                          "gambling_redirect", 2),
+    "redirect-directive": (".htaccess", "Redirect 302 / https://situs-judi.example/daftar\n",
+                           "gambling_redirect", 1),
 }
 
 NEAR_MISSES = {
+    "https-redirect": (".htaccess", "RewriteEngine On\nRewriteCond %{HTTPS} off\n"
+                       "RewriteRule ^(.*)$ https://www.kotademo.go.id/$1 [R=301,L]\n"
+                       "Redirect 301 /slot-jadwal https://ppid.kotademo.go.id/jadwal-layanan\n"),
     "prepend-none": (".user.ini", "auto_prepend_file = none\nauto_append_file =\n"),
     "commented": (".htaccess", "# php_value auto_prepend_file /tmp/x.php\n"
                   "#RewriteCond %{HTTP_USER_AGENT} googlebot\n#RewriteRule ^ /spam [L]\n"),
@@ -64,7 +72,7 @@ def test_trick_is_found(tmp_path: Path, run_scan, case: str) -> None:
         == [("cms.persistence", f"cms:{rule}", rel, line)]
     finding = report.findings[0]
     assert finding.severity == "high"
-    expected_tag = "judol" if rule == "crawler_rewrite" else "webshell"
+    expected_tag = "judol" if rule in ("crawler_rewrite", "gambling_redirect") else "webshell"
     assert expected_tag in finding.tags
 
 

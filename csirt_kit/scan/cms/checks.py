@@ -55,8 +55,9 @@ def config_tricks(rel: str, data: bytes) -> list[Spec]:
     """Persistence tricks in .htaccess / .user.ini / php.ini."""
     out = []
     for trick in find_tricks(data.decode("utf-8", "replace")):
-        tags = ("judol", "cloaking", "persistence") if trick.rule == "crawler_rewrite" else (
-            "webshell", "persistence")
+        tags = {"crawler_rewrite": ("judol", "cloaking", "persistence"),
+                "gambling_redirect": ("judol", "redirect", "persistence")}.get(
+                    trick.rule, ("webshell", "persistence"))
         out.append(Spec("cms.persistence", f"cms:{trick.rule}", trick.severity,
                         f"{trick.detail} ({rel}:{trick.line})", tags, locus=f"{trick.line}",
                         evidence={"line": trick.line, "snippet": trick.text[:300],

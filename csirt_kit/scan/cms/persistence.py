@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 
 from csirt_kit.scan.cms.profiles import PHP_EXTENSIONS
+from csirt_kit.scan.cms.traces import gambling_terms
 
 CONFIG_NAMES = frozenset({".htaccess", ".user.ini", "user.ini", "php.ini"})
 _PREPEND = re.compile(r"^(?:php_(?:admin_)?value\s+)?(auto_(?:prepend|append)_file)\s*(?:=|\s)\s*(.*)$",
@@ -27,7 +28,7 @@ class Trick:
     """One suspicious directive: its line, which trick, the line text and what it does."""
 
     line: int
-    rule: str  # prepend | handler | crawler_rewrite
+    rule: str  # prepend | handler | crawler_rewrite | gambling_redirect
     severity: str
     text: str
     detail: str
@@ -59,6 +60,12 @@ def _block_targets(pattern: str) -> list[str]:
             w.startswith("php") for w in words):
         return []
     return ["*"]
+
+
+def _gambling_url(target: str) -> bool:
+    if not target.lower().startswith(("http://", "https://", "//")):
+        return False
+    return bool(gambling_terms(re.sub(r"[/.:?=&]+", " ", target.split("//", 1)[1])))
 
 
 def find_tricks(text: str) -> list[Trick]:
@@ -109,5 +116,12 @@ def find_tricks(text: str) -> list[Trick]:
                 conds = "; ".join(c for _, c in crawler_conds)
                 out.append(Trick(first[0], "crawler_rewrite", "high", f"{conds} -> {line}",
                                  f"search-engine visitors or crawlers are sent to {target}"))
+            elif not crawler_conds and _gambling_url(target):
+                out.append(Trick(no, "gambling_redirect", "high", line,
+                                 f"visitors are redirected to gambling site {target}"))
             crawler_conds = []
+        elif directive in ("redirect", "redirectmatch", "redirectpermanent") and args and \
+                _gambling_url(args[-1]):
+            out.append(Trick(no, "gambling_redirect", "high", line,
+                             f"visitors are redirected to gambling site {args[-1]}"))
     return out
