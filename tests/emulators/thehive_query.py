@@ -1,10 +1,14 @@
-"""TheHive 5 query language for the emulator: filter expressions, sort and page (API-CONTRACTS 1.7)."""
+"""TheHive 5 query language for the emulator: filters, sort, page and the step pipeline (API-CONTRACTS 1.7)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
+
+from tests.emulators.httpwire import Reply
+from tests.emulators.thehive_base import Ctx, HiveBase
+from tests.emulators.thehive_model import bad_request, require_object
 
 Obj = dict[str, Any]
 
@@ -190,3 +194,119 @@ def page_objects(items: list[Obj], step: Obj) -> list[Obj]:
     if start < 0 or end < start:
         raise QueryError(f"Invalid page step: from={start} to={end}")
     return items[start:end]
+
+
+class QuerySteps(HiveBase):
+    """POST /api/v1/query: a source step, then traversals, filter, sort, page and count."""
+
+    def add_query_routes(self) -> None:
+        self.route("POST", "/query", self._query)
+
+    def _query(self, ctx: Ctx, _: dict[str, str]) -> Reply:
+        body = require_object(self.json_body(ctx), "query")
+        steps = body.get("query")
+        if not isinstance(steps, list) or not steps:
+            raise bad_request("Invalid query: attribute query must be a non-empty list")
+        try:
+            result = self.run_query(steps, ctx.org)
+        except QueryError as err:
+            raise bad_request(str(err)) from None
+        if isinstance(result, list):
+            excluded = set(body.get("excludeFields") or [])
+            result = [{k: v for k, v in o.items() if k not in excluded} for o in result]
+        return self.ok(result)
+
+    def run_query(self, steps: list[Any], org: str) -> list[Obj] | int:
+        """Apply source, traverse, filter, sort, page and count steps left to right."""
+        kind, items = self.query_source(steps[0], org)
+        for position, step in enumerate(steps[1:], start=1):
+            if not isinstance(step, dict) or not isinstance(step.get("_name"), str):
+                raise QueryError(f"Invalid query step {step!r}")
+            name = step["_name"]
+            if name == "filter":
+                predicate = compile_filter({k: v for k, v in step.items() if k != "_name"})
+                items = [o for o in items if predicate(o)]
+            elif name == "sort":
+                items = sort_objects(items, step.get("_fields"))
+            elif name == "page":
+                items = page_objects(items, step)
+            elif name == "count":
+                if position != len(steps) - 1:
+                    raise QueryError("count must be the last step")
+                return len(items)
+            else:
+                kind, items = self.traverse(kind, items, name)
+        return items
+
+    SOURCES: ClassVar[dict[str, tuple[str, str]]] = {
+        "listCase": ("case", "cases"),
+        "listTask": ("task", "tasks"),
+        "listObservable": ("observable", "observables"),
+        "listComment": ("comment", "comments"),
+        "listLog": ("log", "task_logs"),
+        "listAlert": ("alert", "alerts"),
+        "listCaseTemplate": ("caseTemplate", "case_templates"),
+        "listCustomField": ("customField", "custom_fields"),
+    }
+    GETTERS: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "getCase": ("case", "cases", "Case"),
+        "getTask": ("task", "tasks", "Task"),
+        "getObservable": ("observable", "observables", "Observable"),
+        "getComment": ("comment", "comments", "Comment"),
+        "getLog": ("log", "task_logs", "Log"),
+        "getAlert": ("alert", "alerts", "Alert"),
+        "getCaseTemplate": ("caseTemplate", "case_templates", "CaseTemplate"),
+    }
+
+    def query_source(self, step: Any, org: str) -> tuple[str, list[Obj]]:
+        if not isinstance(step, dict) or not isinstance(step.get("_name"), str):
+            raise QueryError(f"Invalid query: the first step must be a source, got {step!r}")
+        name = step["_name"]
+        if name in self.SOURCES:
+            kind, store = self.SOURCES[name]
+            if kind == "customField":
+                return kind, list(self.custom_fields.values())
+            return kind, self.in_org(getattr(self, store), org)
+        if name in self.GETTERS:
+            kind, store, what = self.GETTERS[name]
+            if "idOrName" not in step:
+                raise QueryError(f"Invalid query: {name} needs idOrName")
+            return kind, [self.lookup(getattr(self, store), str(step["idOrName"]), org, what)]
+        raise QueryError(f"Invalid query: unknown source step {name}")
+
+    def traverse(self, kind: str, items: list[Obj], name: str) -> tuple[str, list[Obj]]:
+        """Follow a relation (tasks, observables, comments, logs, attachments, alerts, case...)."""
+        children = {
+            ("case", "tasks"): ("task", self.tasks),
+            ("case", "observables"): ("observable", self.observables),
+            ("case", "comments"): ("comment", self.comments),
+            ("case", "attachments"): ("attachment", self.attachments),
+            ("task", "logs"): ("log", self.task_logs),
+            ("alert", "observables"): ("observable", self.observables),
+            ("alert", "comments"): ("comment", self.comments),
+            ("alert", "attachments"): ("attachment", self.attachments),
+        }
+        if (kind, name) in children:
+            child_kind, store = children[(kind, name)]
+            return child_kind, [c for o in items for c in self.children(store, o["_id"])]
+        if (kind, name) in (
+            ("case", "pages"),
+            ("case", "procedures"),
+            ("alert", "procedures"),
+            ("case", "shares"),
+        ):
+            return name.rstrip("s"), []
+        if (kind, name) == ("case", "alerts"):
+            ids = {o["_id"] for o in items}
+            return "alert", [a for a in self.alerts.values() if a.get("caseId") in ids]
+        if (kind, name) in (("task", "case"), ("observable", "case")):
+            return "case", [
+                self.cases[p] for o in items if (p := self.parent.get(o["_id"], "")) in self.cases
+            ]
+        if (kind, name) == ("log", "task"):
+            return "task", [
+                self.tasks[p] for o in items if (p := self.parent.get(o["_id"], "")) in self.tasks
+            ]
+        if (kind, name) == ("alert", "case"):
+            return "case", [self.cases[o["caseId"]] for o in items if o.get("caseId") in self.cases]
+        raise QueryError(f"Invalid query: unknown step {name} after {kind}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 import time
 from collections.abc import Callable
@@ -13,10 +12,8 @@ from tests.emulators.thehive_model import (
     CASE_STAGES,
     CASE_UPDATE_KEYS,
     IMPACT_STATUSES,
-    OBSERVABLE_TYPES,
     TASK_STATUSES,
     TASK_UPDATE_KEYS,
-    ApiError,
     Obj,
     apply_tags,
     attribute_error,
@@ -278,115 +275,6 @@ class HiveState:
                         del self.task_logs[log["_id"]]
                 del store[child["_id"]]
         del self.cases[case_id]
-
-    # -- observables, comments, logs, attachments -----------------------------------------
-    def create_observables(
-        self, parent_id: str, body: Any, user: str, org: str, file: tuple[str, bytes, str | None] | None
-    ) -> list[Obj]:
-        """One observable per value; a (dataType, data) already in the parent is 400 CreateError."""
-        body = require_object(body, "observable")
-        require_text(body, "dataType")
-        check_common(body)
-        data_type = body["dataType"]
-        if data_type not in OBSERVABLE_TYPES:
-            raise not_found(f"ObservableType {data_type} not found")
-        existing = {(o["dataType"], o.get("data")) for o in self.children(self.observables, parent_id)}
-        if file is not None or data_type == "file":
-            if file is None:
-                raise bad_request("A file observable needs an attachment")
-            if "data" in body:
-                raise bad_request("A file observable must not have data")
-            values: list[Any] = [None]
-        else:
-            raw = body.get("data")
-            values = raw if isinstance(raw, list) else [raw]
-            if not values or any(not isinstance(v, str) or not v for v in values):
-                raise bad_request("Invalid json: attribute data is missing or not a string")
-        for value in values:
-            if value is not None and (data_type, value) in existing:
-                raise ApiError(400, "CreateError", "Observable already exists", object=body)
-        created = []
-        for value in unique(values):
-            obs = self.base("Observable", user, org, parent=parent_id)
-            obs.update(
-                dataType=data_type,
-                startDate=obs["_createdAt"],
-                tlp=body.get("tlp", 2),
-                pap=body.get("pap", 2),
-                tags=unique(list(body.get("tags") or [])),
-                ioc=bool(body.get("ioc", False)),
-                sighted=bool(body.get("sighted", False)),
-                reports={},
-                extraData={},
-                ignoreSimilarity=bool(body.get("ignoreSimilarity", False)),
-                external=False,
-            )
-            if value is not None:
-                obs["data"] = value
-            for key in ("message", "sightedAt"):
-                if body.get(key) is not None:
-                    obs[key] = body[key]
-            if file is not None:
-                obs["attachment"] = self.make_attachment(file[0], file[1], file[2], user, org, None)
-            set_labels(obs)
-            self.observables[obs["_id"]] = obs
-            created.append(obs)
-        return created
-
-    def make_attachment(
-        self, name: str, data: bytes, content_type: str | None, user: str, org: str, parent: str | None
-    ) -> Obj:
-        """An attachment object (hashes longest first, `id` = content id); stored when parented."""
-        att = self.base("Attachment", user, org, parent=parent)
-        sha256 = hashlib.sha256(data).hexdigest()
-        att.update(
-            name=name,
-            hashes=[sha256, hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest()],
-            size=len(data),
-            contentType=content_type or "application/octet-stream",
-            id=sha256,
-            extraData={},
-            external=False,
-        )
-        self.blobs[sha256] = data
-        if parent is not None:
-            self.attachments[att["_id"]] = att
-        return att
-
-    def create_comment(self, parent_id: str, body: Any, user: str, org: str) -> Obj:
-        body = require_object(body, "comment")
-        require_text(body, "message")
-        oid = self.new_id()
-        self.org_of[oid] = org
-        self.parent[oid] = parent_id
-        comment = {
-            "_id": oid,
-            "_type": "Comment",
-            "createdBy": user,
-            "createdAt": self.now(),
-            "message": body["message"],
-            "isEdited": False,
-            "extraData": {},
-            "external": False,
-        }
-        self.comments[oid] = comment
-        return comment
-
-    def create_log(
-        self, task_id: str, body: Any, user: str, org: str, files: list[tuple[str, bytes, str | None]]
-    ) -> Obj:
-        body = require_object(body, "task log")
-        require_text(body, "message")
-        log = self.base("Log", user, org, parent=task_id)
-        log.update(
-            message=body["message"], date=body.get("date", log["_createdAt"]), owner=user, extraData={}
-        )
-        if body.get("includeInTimeline") is not None:
-            log["includeInTimeline"] = body["includeInTimeline"]
-        if files:
-            log["attachments"] = [self.make_attachment(n, d, c, user, org, None) for n, d, c in files]
-        self.task_logs[log["_id"]] = log
-        return log
 
     def snapshot(self, obj: Obj) -> Obj:
         return copy.deepcopy(obj)
