@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import socket
@@ -35,7 +36,7 @@ STATUS_FAULTS: dict[str, tuple[int, str, str]] = {
     "400-duplicate": (400, "CreateError", "Observable already exists"),
 }
 BEFORE_MODES = {*STATUS_FAULTS, "502-html", "hang", "close", "reset", "refuse"}
-AFTER_MODES = {"500-after", "non-json", "null", "close-after", "hang-after", "empty"}
+AFTER_MODES = {"500-after", "non-json", "null", "close-after", "hang-after", "empty", "truncate"}
 FAULT_MODES = BEFORE_MODES | AFTER_MODES
 
 
@@ -124,7 +125,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if reply.cut:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.close_connection = True
+        elif self.command != "HEAD":
             self.wfile.write(reply.body)
         self.wfile.flush()
 
@@ -318,6 +322,8 @@ class LoopbackServer:
             return Reply(reply.status if reply.status < 300 else 200, b"null")
         if mode == "empty":
             return Reply(reply.status if reply.status < 300 else 200, b"", None)
+        if mode == "truncate":
+            return dataclasses.replace(reply, body=reply.body or b"{}", cut=True)
         if mode == "close-after":
             return None
         if mode == "hang-after" and not self._wait(opts.get("seconds", 5.0)):

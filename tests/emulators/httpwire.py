@@ -61,6 +61,7 @@ class Reply:
     body: bytes = b""
     content_type: str | None = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    cut: bool = False  # announce the full length, send half the body, then close
 
     @classmethod
     def json(cls, status: int, value: Any) -> Reply:

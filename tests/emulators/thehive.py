@@ -29,7 +29,8 @@ match the regex (method None or "*" = any method); `times=None` applies to every
   refused; a real refusal of every connection is `stop()`);
   after the route ran and stored its effect: "500-after", "non-json" (same 2xx status,
   body `not json{`), "null" (JSON null), "empty" (empty 2xx body), "close-after" (stored,
-  then closed without a response), "hang-after" (stored, then wait kw seconds before answering).
+  then closed without a response), "hang-after" (stored, then wait kw seconds before answering),
+  "truncate" (stored; the answer announces its full Content-Length but stops halfway).
 Outage: `stop()` refuses connections (open keep-alive connections are dropped); `start()`
 listens again on the same port. Analyst actions without HTTP: `close_case`, `set_case_status`,
 `set_task_status`, `add_task_log`, `add_comment`, `promote_alert`, `merge_alert`,

@@ -293,3 +293,14 @@ def test_an_emulator_bug_answers_json_500_and_is_recorded(
     assert (err.value.response.status_code, str(err.value)) == (500, "RuntimeError - boom")
     assert [str(e) for e in hive.errors] == ["boom"]
     hive.errors.clear()  # the fixture checks that no other test leaves one behind
+
+
+def test_truncated_answer_is_a_request_exception_but_not_a_connection_error(
+    hive: TheHiveEmulator, api: TheHiveApi
+) -> None:
+    hive.fault("POST", "/api/v1/case", "truncate")
+    with pytest.raises(requests.exceptions.RequestException) as err:
+        api.case.create(CASE)
+    assert not isinstance(err.value, requests.exceptions.ConnectionError)
+    assert len(hive.cases) == 1  # stored before the answer broke
+    assert api.case.count() == 1  # the next request gets a fresh connection
