@@ -133,9 +133,10 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
             out.append(FileResult(target.path, error=f"skipped: grew over the size cap of"
                                                      f" {job.max_size} bytes during the scan"))
             continue
-        externals = externals_for(target.path, data, st.st_uid)
+        # Externals cost a little per file: set them only when a rule reads them.
+        externals = externals_for(target.path, data, st.st_uid) if job.uses_externals else None
         sha = hashlib.sha256(data).hexdigest() if cache else ""
-        key = content_key(sha, externals, job.uses_externals) if cache else ""
+        key = content_key(sha, externals or {}, job.uses_externals) if cache else ""
         cached = cache.get(key) if cache else None
         if cached is not None:
             if cached:

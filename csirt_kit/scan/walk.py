@@ -24,7 +24,7 @@ def walk(root: Path, max_size: int, stats: dict[str, int]) -> Iterator[tuple[str
         folder = stack.pop()
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = list(it)
         except OSError as exc:
             yield ScanError(folder, f"cannot list folder: {os_reason(exc)}")
             continue

@@ -2,6 +2,11 @@
 
 Usage:  python tests/benchmarks/bench_files.py [--corpus DIR] [--size-mb 400] [--runs 3]
 
+Our side runs three ways: `no cache` (the engine alone: every file scanned), `cold` (a
+fresh store: content equal to content already scanned in this run, e.g. WordPress core in
+many webroots, is scanned once) and `rescan` (the store of the previous run: content
+already scanned with the same rules is not scanned again; files are still read and hashed).
+
 The corpus is copies of WordPress core and jQuery/Bootstrap (from `.ci/fetch-corpus`,
 found through $CSIRT_KIT_TEST_CORPUS or --source) plus synthetic PHP pages, a few of them
 carrying harmless rule samples, built once under --corpus. Both tools scan it with the
@@ -91,17 +96,25 @@ from pathlib import Path
 from csirt_kit.scan.files import scan_files, FileOptions
 from csirt_kit.scan.rules import load_rules
 from csirt_kit.scan.webroots import FILE_SCOPES
+from csirt_kit.store.db import open_store
+root, mode, db = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 rs = load_rules(scopes=FILE_SCOPES)
-r = scan_files(rs, [(Path(sys.argv[1]), None)], options=FileOptions())
+store = open_store(db) if mode != "nocache" else None
+r = scan_files(rs, [(root, None)], options=FileOptions(content_cache=mode != "nocache"), store=store)
 print(json.dumps({"hits": len(r.findings), "errors": len(r.errors), "files": r.stats["files"],
-                  "workers": r.stats["workers"]}))
+                  "scanned": r.stats["scanned"], "workers": r.stats["workers"]}))
 """
 
 
-def run_ours(root: Path) -> tuple[float, int]:
+def run_ours(root: Path, mode: str, db: Path) -> tuple[float, int]:
+    """mode: nocache (engine alone), cold (fresh store: equal content scanned once),
+    rescan (store kept from the previous run: unchanged content is not scanned again)."""
+    if mode == "cold":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", OURS, str(root)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run([sys.executable, "-c", OURS, str(root), mode, str(db)], check=True,
+                         capture_output=True, text=True).stdout
     doc = json.loads(out)
     return time.perf_counter() - start, int(doc["hits"])
 
@@ -121,11 +134,18 @@ def main() -> None:
     nfiles, nbytes = corpus_facts(args.corpus)
     warm(args.corpus)
     yara_version = subprocess.run(["yara", "--version"], capture_output=True, text=True).stdout.strip()
-    times: dict[str, list[float]] = {"yara -r -p 2": [], "csirt-kit": []}
-    cpu: dict[str, list[float]] = {"yara -r -p 2": [], "csirt-kit": []}
+    db = args.corpus.parent / "csirt-bench-files.db"
+    variants = {
+        "yara -r -p 2": run_yara,
+        "csirt no cache": lambda root: run_ours(root, "nocache", db),
+        "csirt cold": lambda root: run_ours(root, "cold", db),
+        "csirt rescan": lambda root: run_ours(root, "rescan", db),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
     hits: dict[str, int] = {}
     for _ in range(args.runs):
-        for name, fn in (("yara -r -p 2", run_yara), ("csirt-kit", run_ours)):
+        for name, fn in variants.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             seconds, found = fn(args.corpus)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -137,12 +157,13 @@ def main() -> None:
           f" cores: {os.cpu_count()}; runs: {args.runs} (median)")
     medians = {k: statistics.median(v) for k, v in times.items()}
     for name, t in medians.items():
-        print(f"{name:14s} {t:6.2f} s  {mb / t:6.1f} MB/s  {nfiles / t:7.0f} files/s  "
+        print(f"{name:15s} {t:6.2f} s  {mb / t:6.1f} MB/s  {nfiles / t:7.0f} files/s  "
               f"cpu {statistics.median(cpu[name]):5.1f} s  hits {hits[name]}  "
               f"(runs: {', '.join(f'{x:.2f}' for x in times[name])})")
-    print(f"ratio csirt-kit / yara throughput: {medians['yara -r -p 2'] / medians['csirt-kit']:.2f}x"
-          f" (wall), {statistics.median(cpu['yara -r -p 2']) / statistics.median(cpu['csirt-kit']):.2f}x"
-          f" (CPU seconds per scan)")
+    peer, peer_cpu = medians["yara -r -p 2"], statistics.median(cpu["yara -r -p 2"])
+    for name in list(variants)[1:]:
+        print(f"ratio {name} / yara: {peer / medians[name]:.2f}x throughput (wall),"
+              f" {peer_cpu / statistics.median(cpu[name]):.2f}x (CPU seconds)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
