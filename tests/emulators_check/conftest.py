@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
 
+import hypothesis.configuration
 import pytest
 import requests
 import urllib3.util.retry
 from thehive4py import TheHiveApi
 
 from tests.emulators.thehive import TheHiveEmulator
+
+# Hypothesis caches into ./.hypothesis by default; keep the repository clean.
+hypothesis.configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="csirt-hypothesis-"))
 
 KEY = "test-key"
 ORG = "csirt-kota"
