@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit, urlunsplit
 
 IP_TYPES = frozenset({"ip-src", "ip-dst", "ip-src|port", "ip-dst|port", "domain|ip"})
@@ -39,6 +40,11 @@ def refang(text: str) -> str:
 
 def _ip_or_network(value: str) -> str:
     text = value.strip().strip("[]")
+    if "/" not in text and ":" not in text:
+        try:  # fast path for plain IPv4: a strict parse and its canonical form
+            return socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text))
+        except OSError:
+            raise ValueError(f"not an IP address: {value!r}") from None
     if "/" in text:
         net = ipaddress.ip_network(text, strict=False)
         if net.num_addresses == 1:

@@ -9,10 +9,12 @@ dir, keyed by the package version, so later syncs load it in about a second.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import logging
 import pickle
 import re
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -21,11 +23,21 @@ from typing import Any
 
 import platformdirs
 
-from csirt_kit.intel.normalize import URL_TYPES, host_part, ip_part, url_ip
+from csirt_kit.intel.normalize import URL_TYPES, host_part, ip_part, url_host
 
 log = logging.getLogger(__name__)
-_FORMAT = 2  # bump when the compiled layout changes
+_FORMAT = 3  # bump when the compiled layout changes
 _INDEX: WarninglistIndex | None = None
+
+
+class _AllTypes(frozenset[str]):
+    """Contains every type (for lists that name no matching attributes)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ALL_TYPES = _AllTypes()
 
 
 @dataclass
@@ -38,6 +50,10 @@ class WarninglistIndex:
     hosts: dict[str, tuple[int, ...]] = field(default_factory=dict)
     nets: dict[int, dict[int, dict[int, tuple[int, ...]]]] = field(default_factory=dict)
     substrings: list[tuple[str, int]] = field(default_factory=list)
+    # Per IP version: sorted, non-overlapping (start, end, lists) segments of all CIDRs.
+    seg_starts: dict[int, list[int]] = field(default_factory=dict)
+    seg_ends: dict[int, list[int]] = field(default_factory=dict)
+    seg_lists: dict[int, list[tuple[int, ...]]] = field(default_factory=dict)
     regexes: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
 
     def add(self, name: str, kind: str, entries: Iterable[str], applies: Iterable[str]) -> None:
@@ -74,27 +90,52 @@ class WarninglistIndex:
 
     def check(self, type_: str, value: str) -> tuple[str, ...]:
         """Names of the lists that contain this indicator (empty tuple: none)."""
-        hits: set[int] = set()
+        strings = self.strings
         low = value.lower()
-        hits.update(self.strings.get(low, ()))
-        ip = ip_part(type_, value) or url_ip(type_, value)
+        found = strings.get(low)
+        acc: list[tuple[int, ...]] = [found] if found else []
+        if type_ in URL_TYPES:
+            host = url_host(value)
+            ip = host if host and (":" in host or host.replace(".", "").isdigit()) else ""
+            host = "" if ip else host
+        else:
+            ip, host = ip_part(type_, value), host_part(type_, value)
         if ip:
-            hits.update(self.strings.get(ip, ()))
-            hits.update(self._net_hits(ip))
-        host = host_part(type_, value)
+            found = strings.get(ip)
+            if found:
+                acc.append(found)
+            acc.extend(self._net_hits(ip))
         if host:
-            hits.update(self.strings.get(host, ()))
-            labels = host.split(".")
-            for i in range(len(labels) - 1):
-                hits.update(self.hosts.get(".".join(labels[i:]), ()))
-        if self.substrings and (type_ in URL_TYPES or host or "@" in low):
-            hits.update(i for _end, i in self._automaton().iter(low))
+            found = strings.get(host)
+            if found:
+                acc.append(found)
+            hosts = self.hosts
+            rest = host
+            while "." in rest:
+                found = hosts.get(rest)
+                if found:
+                    acc.append(found)
+                rest = rest.split(".", 1)[1]
+        if self.substrings and type_ in self._substring_types():
+            acc.extend((i,) for _end, i in self._automaton().iter(low))
         for pattern, i in self._regexes_for(type_):
             if pattern.search(value):
-                hits.add(i)
-        if not hits:
+                acc.append((i,))
+        if not acc:
             return ()
+        hits = {i for group in acc for i in group}
         return tuple(sorted(self.names[i] for i in hits if self._applies(i, type_, bool(ip))))
+
+    def _substring_types(self) -> frozenset[str]:
+        types = self.__dict__.get("_st")
+        if types is None:
+            kinds: set[str] = set()
+            for _text, idx in self.substrings:
+                applies = self.applies[idx]
+                kinds.update(applies if applies is not None else ("*",))
+            types = frozenset(kinds) if "*" not in kinds else _ALL_TYPES
+            self.__dict__["_st"] = types
+        return types
 
     def _applies(self, idx: int, type_: str, has_ip: bool) -> bool:
         types = self.applies[idx]
@@ -120,9 +161,60 @@ class WarninglistIndex:
         return automaton
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_ac", "_rx")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_ac", "_rx", "_st")}
 
-    def _net_hits(self, ip: str) -> set[int]:
+    def finish(self) -> None:
+        """Flatten every version's CIDRs into sorted segments: one bisect per address."""
+        for version, by_len in self.nets.items():
+            bits = 32 if version == 4 else 128
+            events: list[tuple[int, int, int]] = []
+            for plen, entries in by_len.items():
+                size = 1 << (bits - plen)
+                for start, lists in entries.items():
+                    for idx in lists:
+                        events.append((start, 1, idx))
+                        events.append((start + size, -1, idx))
+            events.sort()
+            active: dict[int, int] = {}
+            starts: list[int] = []
+            ends: list[int] = []
+            groups: list[tuple[int, ...]] = []
+            pos = 0
+            while pos < len(events):
+                point = events[pos][0]
+                if active and starts and ends[-1] == -1:
+                    ends[-1] = point - 1
+                while pos < len(events) and events[pos][0] == point:
+                    _p, delta, idx = events[pos]
+                    active[idx] = active.get(idx, 0) + delta
+                    if not active[idx]:
+                        del active[idx]
+                    pos += 1
+                if starts and ends[-1] == -1:
+                    ends[-1] = point - 1
+                if active:
+                    key = tuple(sorted(active))
+                    starts.append(point)
+                    ends.append(-1)
+                    groups.append(_TUPLES.setdefault(key, key))
+            self.seg_starts[version], self.seg_ends[version], self.seg_lists[version] = starts, ends, groups
+
+    def _net_hits(self, ip: str) -> list[tuple[int, ...]]:
+        out: list[tuple[int, ...]] = []
+        if "/" not in ip:
+            try:
+                if ":" in ip:
+                    version, addr = 6, int(ipaddress.IPv6Address(ip))
+                else:
+                    version, addr = 4, int.from_bytes(socket.inet_aton(ip), "big")
+            except (OSError, ValueError):
+                return out
+            starts = self.seg_starts.get(version)
+            if starts:
+                i = bisect.bisect_right(starts, addr) - 1
+                if i >= 0 and addr <= self.seg_ends[version][i]:
+                    out.append(self.seg_lists[version][i])
+            return out
         try:
             if "/" in ip:
                 net = ipaddress.ip_network(ip, strict=False)
@@ -131,14 +223,13 @@ class WarninglistIndex:
                 address = ipaddress.ip_address(ip)
                 version, addr, prefix = address.version, int(address), address.max_prefixlen
         except ValueError:
-            return set()
-        out: set[int] = set()
+            return out
         bits = 32 if version == 4 else 128
         for plen, entries in self.nets.get(version, {}).items():
             if plen <= prefix:
                 found = entries.get(addr >> (bits - plen) << (bits - plen) if plen else 0)
                 if found:
-                    out.update(found)
+                    out.append(found)
         return out
 
 
@@ -174,6 +265,7 @@ def compile_lists(lists: Iterable[Any]) -> WarninglistIndex:
     index = WarninglistIndex()
     for wl in lists:
         index.add(wl.name, wl.type, wl.list, getattr(wl, "matching_attributes", None) or ())
+    index.finish()
     return index
 
 

@@ -1,0 +1,119 @@
+"""Import 1,000,000 indicators from a generated MISP feed folder; then rerun with the manifest unchanged.
+
+Usage:  python tests/benchmarks/bench_intel_import.py [--dir /tmp/csirt-bench-intel] [--total 1000000]
+
+Each measurement runs in its own process (peak RSS is that process's ru_maxrss):
+- csirt-kit `sync_sources` into a fresh store (warninglists compiled and cached beforehand;
+  the one-off compile is timed separately), then again with the manifest unchanged
+  (the `intel sync` call, and the whole `csirt intel sync` command process);
+- peers in the same run: PyMISP `MISPEvent().load_file()` over every event file (what
+  a PyMISP-based importer spends only to parse, nothing stored), and plain `json.load`
+  of every file (the floor for reading the feed at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+CHILD_SYNC = """
+import json, resource, sys, time
+from csirt_kit.config import load_config
+from csirt_kit.store.db import open_store
+from csirt_kit.intel.sync import sync_sources
+cfg = load_config(sys.argv[1]); store = open_store(cfg.store_path)
+t = time.perf_counter(); report = sync_sources(cfg, store); s = time.perf_counter() - t
+r = report.results[0]
+print(json.dumps({"seconds": s, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "status": r.status, "events": r.events_fetched, "unchanged": r.events_unchanged,
+                  "written": r.indicators_written, "warninglisted": r.warninglisted,
+                  "problems": list(r.problems)[:3]}))
+"""
+CHILD_PYMISP = """
+import json, resource, sys, time
+from pathlib import Path
+from pymisp import MISPEvent
+t = time.perf_counter(); n = 0
+for f in Path(sys.argv[1]).glob("*.json"):
+    if f.name == "manifest.json":
+        continue
+    e = MISPEvent(); e.load_file(str(f)); n += len(e.attributes) + sum(len(o.attributes) for o in e.objects)
+print(json.dumps({"seconds": time.perf_counter() - t, "attributes": n,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+CHILD_JSON = """
+import json, resource, sys, time
+from pathlib import Path
+t = time.perf_counter(); n = 0
+for f in Path(sys.argv[1]).glob("*.json"):
+    with f.open("rb") as fh:
+        doc = json.load(fh)
+    n += len(doc.get("Event", {}).get("Attribute", [])) if isinstance(doc, dict) else 0
+print(json.dumps({"seconds": time.perf_counter() - t, "attributes": n,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+CHILD_WL = """
+import json, time
+t = time.perf_counter()
+from csirt_kit.intel.warninglists import load_index
+load_index()
+print(json.dumps({"seconds": time.perf_counter() - t}))
+"""
+
+
+def _child(code: str, *args: str, env: dict[str, str]) -> dict[str, object]:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         env=env, cwd=REPO, timeout=1800, check=False)
+    if out.returncode:
+        raise SystemExit(f"child failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dir", default="/tmp/csirt-bench-intel")
+    parser.add_argument("--total", type=int, default=1_000_000)
+    args = parser.parse_args()
+    base = Path(args.dir)
+    feed = base / f"feed-{args.total}"
+    if not (feed / "manifest.json").exists():
+        from tests.benchmarks.bench_intel_data import write_feed
+
+        t = time.perf_counter()
+        write_feed(feed, total=args.total)
+        print(f"generated {feed} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    size_mb = sum(f.stat().st_size for f in feed.iterdir()) / 1e6
+    store = base / "import.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    config = base / "config.toml"
+    config.write_text(f'[store]\npath = "{store}"\n[[intel.feeds]]\nname = "bench"\npath = "{feed}"\n'
+                      'format = "misp"\n', encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(base / "cache")}
+    env.pop("CSIRT_KIT_STORE__PATH", None)
+    results: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cores, "
+                                  f"Python {platform.python_version()}", "feed_mb": round(size_mb)}
+    results["warninglists_compile"] = _child(CHILD_WL, env=env)
+    results["warninglists_cached_load"] = _child(CHILD_WL, env=env)
+    results["import"] = _child(CHILD_SYNC, str(config), env=env)
+    results["rerun"] = _child(CHILD_SYNC, str(config), env=env)
+    t = time.perf_counter()
+    cmd = subprocess.run([sys.executable, "-m", "csirt_kit", "--config", str(config), "-q", "intel", "sync"],
+                         env=env, cwd=REPO, capture_output=True, text=True, check=False)
+    results["rerun_command"] = {"seconds": time.perf_counter() - t, "exit": cmd.returncode}
+    results["peer_pymisp_load_file"] = _child(CHILD_PYMISP, str(feed), env=env)
+    results["peer_json_load"] = _child(CHILD_JSON, str(feed), env=env)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
