@@ -316,14 +316,16 @@ class LoopbackServer:
             reply = Reply.json(500, {"type": type(exc).__name__, "message": str(exc)})
         if mode == "500-after":
             return Reply.json(500, {"type": "InternalError", "message": "Injected fault after the write"})
+        # a body needs a status that may carry one: 204 (and any error) becomes 200
+        ok_status = reply.status if reply.status < 300 and reply.status != 204 else 200
         if mode == "non-json":
-            return Reply(reply.status if reply.status < 300 else 200, b"not json{", "text/plain")
+            return Reply(ok_status, b"not json{", "text/plain")
         if mode == "null":
-            return Reply(reply.status if reply.status < 300 else 200, b"null")
+            return Reply(ok_status, b"null")
         if mode == "empty":
             return Reply(reply.status if reply.status < 300 else 200, b"", None)
         if mode == "truncate":
-            return dataclasses.replace(reply, body=reply.body or b"{}", cut=True)
+            return dataclasses.replace(reply, status=ok_status, body=reply.body or b"{}", cut=True)
         if mode == "close-after":
             return None
         if mode == "hang-after" and not self._wait(opts.get("seconds", 5.0)):

@@ -27,15 +27,17 @@ match the regex (method None or "*" = any method); `times=None` applies to every
   ends the wait and drops the connection), "close" (close the socket without a response),
   "reset" (TCP reset), "refuse" (TCP reset and the request is left out of the log, as if
   refused; a real refusal of every connection is `stop()`);
-  after the route ran and stored its effect: "500-after", "non-json" (same 2xx status,
-  body `not json{`), "null" (JSON null), "empty" (empty 2xx body), "close-after" (stored,
+  after the route ran and stored its effect: "500-after", "non-json" (same 2xx status, 200
+  instead of 204, body `not json{`), "null" (JSON null, same status rule), "empty" (empty 2xx body), "close-after" (stored,
   then closed without a response), "hang-after" (stored, then wait kw seconds before answering),
   "truncate" (stored; the answer announces its full Content-Length but stops halfway).
 Outage: `stop()` refuses connections (open keep-alive connections are dropped); `start()`
 listens again on the same port. Analyst actions without HTTP: `close_case`, `set_case_status`,
 `set_task_status`, `add_task_log`, `add_comment`, `promote_alert`, `merge_alert`,
-`add_custom_field`, `add_case_template`, `create_case`. `reset()` forgets objects, requests and
-faults and keeps the port.
+`add_custom_field`, `add_case_template`, `create_case`; lookups `tasks_of`, `observables_of`,
+`comments_of`, `logs_of`, `cases_with_tag`, and `hive.blobs[content_id]` for attachment bytes.
+`clock=` (a callable giving epoch ms) fixes the times. `reset()` forgets objects, requests,
+faults and errors and keeps the port.
 
 Layout: httpbase (server, faults, outages) and httpwire (requests, multipart, replies) are
 generic; thehive_state/thehive_objects hold the data rules, thehive_cases/_alerts/_templates/

@@ -304,3 +304,14 @@ def test_truncated_answer_is_a_request_exception_but_not_a_connection_error(
     assert not isinstance(err.value, requests.exceptions.ConnectionError)
     assert len(hive.cases) == 1  # stored before the answer broke
     assert api.case.count() == 1  # the next request gets a fresh connection
+
+
+@pytest.mark.parametrize(("mode", "text"), [("non-json", "not json{"), ("null", "null")])
+def test_broken_body_on_a_204_update_keeps_the_connection_usable(
+    hive: TheHiveEmulator, api: TheHiveApi, mode: str, text: str
+) -> None:
+    case = api.case.create(CASE)
+    hive.fault("PATCH", "/api/v1/case/.*", mode)
+    assert api.case.update(case["_id"], {"flag": True}) == text
+    assert hive.cases[case["_id"]]["flag"] is True
+    assert api.case.get(case["_id"])["_id"] == case["_id"]  # next answer on the same connection is intact
