@@ -57,7 +57,7 @@ def stream(client: Any, jobs: deque[Job[T]], *, retries: int = 3, window: int = 
 
     address = str(getattr(getattr(client, "scheduler", None), "address", "") or "")
     tags: dict[str, T] = {}
-    ac = as_completed()
+    ac = as_completed(loop=client.loop)
 
     def refill() -> None:
         while jobs and len(tags) < window:

@@ -110,7 +110,7 @@ def write_log(path: Path, lines: int, seed: int = 1, long_every: int = 0, max_li
         elif roll < 0.013:
             ua = "EvilScanner/6.6"
         if long_every and i % long_every == long_every - 1:
-            path_ = "/q?" + "a" * (max_line + 200 + rnd.randint(0, 500))
+            path_ = "/q?" + "a" * (max_line * 4 + rnd.randint(0, max_line * 4))
         out.append(f'{ip} - - [{when}] "GET {path_} HTTP/1.1" 200 512 "-" "{ua}"\n')
     data = "".join(out)
     path.write_text(data[:-1])  # the last line has no newline
