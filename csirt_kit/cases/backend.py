@@ -49,6 +49,7 @@ class RemoteCase:
     summary: str | None = None
     impact_status: str | None = None
     url: str = ""
+    closed_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,31 @@ from csirt_kit.cases import records
 from csirt_kit.cases.backend import CaseBackend
 from csirt_kit.cases.events import add_event
 from csirt_kit.store.db import Store
-from csirt_kit.timeutil import iso
+from csirt_kit.timeutil import iso, parse_iso
 
 
 def resolve_findings(conn: sqlite3.Connection, key: str) -> int:
     """Findings still in a closed case become resolved (a rescan reopens them as new)."""
     cur = conn.execute("UPDATE findings SET status = 'resolved' WHERE case_key = ?"
                              " AND status = 'in_case'", (key,))
+    return cur.rowcount
+
+
+def requeue_late_joiners(conn: sqlite3.Connection, key: str, closed_at: str) -> int:
+    """Findings that joined after the case was closed on the server go back to new.
+
+    They were joined locally before the close was pulled; resolving them would hide
+    them, so the next `cases open` puts them in a follow-up case instead.
+    """
+    if not closed_at:
+        return 0
+    closed = parse_iso(closed_at)
+    late = [r[0] for r in conn.execute("SELECT fingerprint, joined_at FROM case_findings"
+                                       " WHERE case_key = ?", (key,)) if parse_iso(r[1]) > closed]
+    cur = conn.executemany(
+        "UPDATE findings SET status = 'new', case_key = NULL, previous_case_key = ?"
+        " WHERE fingerprint = ? AND case_key = ? AND status = 'in_case'",
+        [(key, fp, key) for fp in late])
     return cur.rowcount
 
 
@@ -55,12 +73,13 @@ def pull_status(store: Store, backend: CaseBackend) -> tuple[int, tuple[str, ...
                 records.update_case(conn, key, now, status=remote_case.status, stage="closed",
                                     summary=remote_case.summary,
                                     impact_status=remote_case.impact_status, closed_at=now)
+                back = requeue_late_joiners(conn, key, remote_case.closed_at)
                 resolved = resolve_findings(conn, key)
                 add_event(conn, key, "closed", f"Closed in {backend.where} as {remote_case.status}: "
                           f"{remote_case.summary or ''}".rstrip(": "), at=now,
                           data={"status": remote_case.status, "impact": remote_case.impact_status,
                                 "summary": remote_case.summary, "resolved_findings": resolved,
-                                "by": backend.name})
+                                "requeued_findings": back, "by": backend.name})
                 closed.append(key)
             else:
                 records.update_case(conn, key, now, status=remote_case.status)

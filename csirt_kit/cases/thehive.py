@@ -16,6 +16,7 @@ import functools
 import logging
 import operator
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -39,6 +40,7 @@ from csirt_kit.cases.records import Observable
 from csirt_kit.config import Config
 from csirt_kit.errors import AuthError, ConfigError
 from csirt_kit.redaction import redact
+from csirt_kit.timeutil import iso
 
 log = logging.getLogger(__name__)
 SEVERITY = {"info": 1, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -114,8 +116,10 @@ class TheHiveBackend:
 
     def _case(self, data: dict[str, Any]) -> RemoteCase:
         cid = str(data["_id"])
+        closed = data.get("closedDate") or data.get("endDate")
+        closed_at = iso(datetime.fromtimestamp(closed / 1000, UTC)) if isinstance(closed, int) else ""
         return RemoteCase(cid, str(data.get("status") or "New"), data.get("summary"),
-                          data.get("impactStatus"), f"{self.url}/cases/{cid}/details")
+                          data.get("impactStatus"), f"{self.url}/cases/{cid}/details", closed_at)
 
     def find_case(self, key: str) -> RemoteCase | None:
         """The oldest case carrying the key's dedup tag."""

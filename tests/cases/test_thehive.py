@@ -354,3 +354,21 @@ def test_comment_stored_then_500_is_not_repeated(file_store, hive, hive_config) 
     assert sync_outbox(file_store, hive_config).queued == 1
     assert sync_outbox(file_store, hive_config).queued == 0
     assert [c["message"] for c in hive.comments.values()] == ["Sudah dilaporkan ke pimpinan"]
+
+
+def test_findings_joined_after_a_close_in_thehive_are_not_hidden(file_store, hive, hive_config) -> None:
+    seed_many(file_store, 1, per_asset=1)
+    open_cases(file_store, hive_config)
+    sync_outbox(file_store, hive_config)
+    first = get_case(file_store.conn, "webshell:web-000")
+    hive.close_case(first.backend_id, "TruePositive", "Bersih")  # not pulled yet
+    late = webshell("web-000", 9)
+    with file_store.write() as conn:
+        upsert_findings(conn, [late], NOW)
+    assert open_cases(file_store, hive_config).joined == ("webshell:web-000",)
+    result = sync_outbox(file_store, hive_config)
+    assert result.closed_remotely == ("webshell:web-000",)
+    statuses = {f.fingerprint: f.status for f in list_findings(file_store.conn)}
+    assert statuses[late.fingerprint] == "new"
+    assert statuses[webshell("web-000", 0).fingerprint] == "resolved"
+    assert open_cases(file_store, hive_config).created == ("webshell:web-000#2",)
