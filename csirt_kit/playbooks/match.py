@@ -23,7 +23,8 @@ def matches(spec: MatchSpec, finding: Finding, asset: Asset | None) -> bool:
     if spec.tags_any and not {t.lower() for t in finding.tags} & set(spec.tags_any):
         return False
     if spec.rules_any and not (finding.rule and any(
-            fnmatch.fnmatchcase(finding.rule, pattern) for pattern in spec.rules_any)):
+            fnmatch.fnmatchcase(name, pattern) for pattern in spec.rules_any
+            for name in (finding.rule, finding.rule.rsplit(":", 1)[-1]))):
         return False
     if spec.asset_kinds and (asset is None or asset.kind not in spec.asset_kinds):
         return False
