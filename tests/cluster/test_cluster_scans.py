@@ -9,8 +9,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from csirt_kit.cluster.connect import ClusterSettings
 from csirt_kit.cluster.files import cluster_scan_files
 from csirt_kit.cluster.logs import LogTarget, cluster_scan_logs
