@@ -47,8 +47,8 @@ class FileOptions:
     max_size: int = 32 * 1024 * 1024
     timeout: int = 30
     workers: int = 0  # 0: one per usable core
-    batch_files: int = 200
-    batch_bytes: int = 16 * 1024 * 1024
+    batch_files: int = 500  # few hand-offs per run: the main process is not a bottleneck
+    batch_bytes: int = 32 * 1024 * 1024
     in_process_below: int = 64  # fewer files than this: no pool
     content_cache: bool = True  # skip content already scanned with the same rules
 

@@ -29,7 +29,10 @@ rule php_judol_keyword_injection : judol
         category = "judol"
     strings:
         $php = "<?" ascii
-        $echo = /\b(echo|print)\s*['"(][^;]{0,400}(slot\s*gacor|situs\s*slot|slot\s*online|togel|maxwin|judi\s*online|scatter\s*hitam|slot88|rtp\s*live)/ nocase
+        // The rare keywords anchor the search; echo/print is checked within 400 bytes before.
+        $kw = /(slot\s*gacor|situs\s*slot|slot\s*online|togel|maxwin|judi\s*online|scatter\s*hitam|slot88|rtp\s*live)/ nocase
+        $echo = /\b(echo|print)\s*['"(]/ nocase
     condition:
-        $php and $echo
+        $php and $kw and for any i in (1..#kw) : (
+            for any j in (1..#echo) : (@echo[j] < @kw[i] and @kw[i] - @echo[j] < 400))
 }
