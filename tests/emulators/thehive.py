@@ -48,7 +48,9 @@ Emulator choices where TheHive 5's behaviour is not documented (see the contract
 summary is 400 BadRequest; an observable list with any existing value is refused whole;
 custom field definitions can only be written from the "admin" organisation (403 otherwise);
 alert creation skips duplicate inline observables; a new case is assigned to its creator; merging
-or promoting an alert that already has a caseId is 400 BadRequest.
+or promoting an alert that already has a caseId is 400 BadRequest; a case made from a template
+gets the template's tags added to its own; a template PATCH with `tasks` replaces the list; `_like`
+and `_match` ignore case, `_eq` and the comparisons do not and never compare numbers with strings.
 """
 
 from __future__ import annotations
