@@ -5,6 +5,7 @@ Config keys (``[scan.cms]``):
   own_domains                domains a sitemap may point to besides the asset's own (default [])
   gambling_terms             words added to the bundled gambling vocabulary (default [])
   max_read                   bytes read from one file for content checks (default 4194304)
+  workers                    threads walking and hashing webroots (default 0: one per core, at most 4)
   fetch_checksums            fetch a missing WordPress release manifest online (default false)
   checksums_url              URL template with {version} (default: the WordPress checksums API)
   fetch_timeout              seconds for that fetch (default 20)
@@ -15,8 +16,9 @@ Per asset, inventory tags ``gsv:TOKEN`` (Google), ``msv:TOKEN`` (Bing) and ``yv:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csirt_kit.config import Config
 from csirt_kit.errors import ConfigError
@@ -47,6 +49,7 @@ class CmsOptions:
     fetch_checksums: bool = False
     checksums_url: str = WORDPRESS_CHECKSUMS_URL
     fetch_timeout: float = 20.0
+    workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
 
     @classmethod
     def from_config(cls, config: Config | None) -> CmsOptions:
@@ -61,6 +64,7 @@ class CmsOptions:
             fetch_checksums=bool(config.get("scan.cms.fetch_checksums", False)),
             checksums_url=str(config.get("scan.cms.checksums_url", cls.checksums_url)),
             fetch_timeout=float(config.get("scan.cms.fetch_timeout", cls.fetch_timeout)),
+            workers=int(config.get("scan.cms.workers", 0) or min(4, os.cpu_count() or 1)),
         )
 
     def tokens_for(self, asset: Asset | None) -> frozenset[str]:

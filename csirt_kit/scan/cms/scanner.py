@@ -11,6 +11,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,7 @@ class _WebrootScan:
         self.findings: list[Finding] = []
         self.errors: list[ScanError] = []
         self.stats: Counter[str] = Counter()
+        self._buffer = bytearray(1 << 20)
         self.manifest: dict[str, str] | None = None
         try:
             self.manifest = manifest_for(store, self.detection, options)
@@ -109,6 +111,19 @@ class _WebrootScan:
             except OSError as exc:
                 self.errors.append(ScanError(entry.path, exc.strerror or str(exc)))
 
+    def _md5(self, path: str) -> str:
+        """md5 of a file through one reused buffer (no copy per file: this is the hot loop)."""
+        digest = hashlib.md5(usedforsecurity=False)
+        view = memoryview(self._buffer)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            while n := os.readv(fd, [self._buffer]):
+                digest.update(view[:n])
+                self.stats["bytes_read"] += n
+        finally:
+            os.close(fd)
+        return digest.hexdigest()
+
     def _file(self, rel: str, entry: os.DirEntry[str]) -> None:
         name = entry.name
         lower = name.lower()
@@ -116,23 +131,15 @@ class _WebrootScan:
         expected = self.manifest.get(rel) if self.manifest is not None else None
         core_dir = under(rel, self.profile.core) if self.manifest is not None else ""
         config = lower in CONFIG_NAMES
-        traces = checks.is_sitemap_or_robots(rel, name) or lower.endswith((".html", ".xml"))
+        sitemap = checks.is_sitemap_or_robots(rel, name)
+        traces = sitemap or lower.endswith((".html", ".xml"))
         template = lower.endswith(TEMPLATE_EXTENSIONS)
         if not (upload or expected or core_dir or config or traces or template):
             return
-        st = entry.stat(follow_symlinks=False)
-        if st.st_size > self.options.max_read and not (expected or core_dir):
-            self.stats["too_large_skipped"] += 1
-            return
-        with open(entry.path, "rb") as fh:
-            data = fh.read()
-        self.stats["bytes_read"] += len(data)
-        facts: dict[str, object] = {"sha256": hashlib.sha256(data).hexdigest(), "size": st.st_size,
-                                    "mtime": st.st_mtime}
         specs: list[checks.Spec] = []
         if expected:
             self.stats["core_checked"] += 1
-            actual = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            actual = self._md5(entry.path)
             if actual == expected:
                 self.stats["core_pristine"] += 1
                 return  # an unmodified core file is never reported
@@ -145,6 +152,13 @@ class _WebrootScan:
                 "cms.core_unknown", "cms:core_unknown", "high" if is_php_name(name) else "medium",
                 f"File not in {self.profile.label} {self.detection.version} core: {rel}",
                 ("webshell", "integrity"), evidence={"core_folder": core_dir}))
+        st = entry.stat(follow_symlinks=False)
+        if st.st_size > self.options.max_read and not (specs or upload):
+            self.stats["too_large_skipped"] += 1
+            return
+        with open(entry.path, "rb") as fh:
+            data = fh.read(self.options.max_read)
+        self.stats["bytes_read"] += len(data)
         if upload:
             specs += checks.upload_php(rel, upload, data)
         if config:
@@ -153,39 +167,68 @@ class _WebrootScan:
             found, known = checks.verification(rel, name, data, self.known, template)
             specs += found
             self.stats["verification_known"] += known
-        if checks.is_sitemap_or_robots(rel, name):
+        if sitemap:
             specs += checks.sitemap_spam(rel, name, data, self.home, self.options)
-        for spec in specs:
-            self._finding(spec, rel, entry.path, facts)
+        if specs:
+            facts: dict[str, object] = {"size": st.st_size, "mtime": st.st_mtime,
+                                        "sha256": self._sha256(entry.path, data, st.st_size)}
+            for spec in specs:
+                self._finding(spec, rel, entry.path, facts)
+
+    def _sha256(self, path: str, head: bytes, size: int) -> str:
+        if len(head) >= size:
+            return hashlib.sha256(head).hexdigest()
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _run(scan: _WebrootScan) -> None:
+    """Scan one webroot in a worker thread; a crash becomes a scan error for it, never of the run."""
+    try:
+        scan.scan()
+    except Exception as exc:  # a failing scanner is a result, not a crash
+        scan.findings.clear()
+        scan.errors.append(ScanError(scan.root, f"CMS scan failed: {type(exc).__name__}: {exc}"))
 
 
 def scan_webroot_list(store: Store, webroots: Sequence[Webroot], options: CmsOptions,
                       progress: ProgressFn | None = None) -> ScanReport:
-    """Scan each webroot; a missing one, or one whose scan fails, is a scan error for it."""
+    """Scan each webroot; a missing one, or one whose scan fails, is a scan error for it.
+
+    Detection and manifest lookups run here (they use the store); the walks and hashing run
+    in ``options.workers`` threads (file reads and md5/sha256 release the GIL).
+    """
     progress = progress or no_progress
     started = time.monotonic()
+    prepared: list[_WebrootScan | ScanError] = []
+    for webroot in webroots:
+        owner = f" of asset {webroot.asset.id}" if webroot.asset else ""
+        if not Path(webroot.root).expanduser().is_dir():
+            prepared.append(ScanError(str(webroot.root),
+                                      f"webroot{owner} is not a folder or does not exist"))
+            continue
+        try:
+            prepared.append(_WebrootScan(store, webroot, options))
+        except (OSError, ValueError, CsirtError) as exc:
+            text = exc.message if isinstance(exc, CsirtError) else str(exc)
+            prepared.append(ScanError(str(webroot.root), f"CMS scan{owner} failed: {text}"))
+    scans = [p for p in prepared if isinstance(p, _WebrootScan)]
+    progress("cms webroots", 0, len(scans))
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        for done, _ in enumerate(as_completed([pool.submit(_run, scan) for scan in scans]), 1):
+            progress("cms webroots", done, len(scans))
     findings: list[Finding] = []
     errors: list[ScanError] = []
     stats: Counter[str] = Counter()
     detected: Counter[str] = Counter()
-    for done, webroot in enumerate(webroots):
-        progress("cms webroots", done, len(webroots))
-        owner = f" of asset {webroot.asset.id}" if webroot.asset else ""
-        if not Path(webroot.root).expanduser().is_dir():
-            errors.append(ScanError(str(webroot.root), f"webroot{owner} is not a folder or does not exist"))
+    for item in prepared:  # input order, so reports are deterministic
+        if isinstance(item, ScanError):
+            errors.append(item)
             continue
-        try:
-            scan = _WebrootScan(store, webroot, options)
-            scan.scan()
-        except (OSError, ValueError, CsirtError) as exc:
-            text = exc.message if isinstance(exc, CsirtError) else str(exc)
-            errors.append(ScanError(str(webroot.root), f"CMS scan{owner} failed: {text}"))
-            continue
-        detected[scan.detection.cms] += 1
-        findings += scan.findings
-        errors += scan.errors
-        stats.update(scan.stats)
-    progress("cms webroots", len(webroots), len(webroots))
+        detected[item.detection.cms] += 1
+        findings += item.findings
+        errors += item.errors
+        stats.update(item.stats)
     return ScanReport(tuple(findings), tuple(errors), {
         "targets": len(webroots), **{k: stats[k] for k in sorted(stats)}, "files": stats["files"],
         "detected": dict(sorted(detected.items())), "seconds": round(time.monotonic() - started, 3)})
