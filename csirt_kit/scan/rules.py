@@ -14,6 +14,7 @@ title (``description``) and category (``category``, meta ``tags`` or rule tags).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,7 @@ class RuleSet:
         self.problems = tuple(problems)
         self.scopes = tuple(scopes)
         self._rules = cache.load_compiled(compiled)
+        self._lock = threading.Lock()
 
     @property
     def yara_rules(self) -> Any:
@@ -163,10 +165,18 @@ class RuleSet:
 
     def match(self, data: bytes, *, externals: Mapping[str, ExternalValue] | None = None,
               timeout: int = 30) -> list[RuleHit]:
-        """Hits of every loaded rule on `data`; MatchTimeout/MatchError when yara fails."""
+        """Hits of every loaded rule on `data`; MatchTimeout/MatchError when yara fails.
+
+        Safe to call from several threads (yara scans release the GIL).
+        """
         try:
-            matches = self._rules.match(data=data, externals=_externals(externals),
-                                        timeout=timeout)
+            if self.uses_externals:
+                # Externals are set on the shared Rules object: one caller at a time.
+                with self._lock:
+                    matches = self._rules.match(data=data, externals=_externals(externals),
+                                                timeout=timeout)
+            else:
+                matches = self._rules.match(data=data, timeout=timeout)
         except yara.TimeoutError:
             raise MatchTimeout(f"YARA scan timed out after {timeout}s",
                                fix="raise the scan timeout or drop the slow rule") from None

@@ -158,3 +158,19 @@ def test_hit_properties_and_finding_fields() -> None:
     same = hit_to_finding(hit, kind="yara.file", asset_id="web-1", locus="/srv/a.php", evidence={})
     other = hit_to_finding(hit, kind="yara.file", asset_id="web-1", locus="/srv/b.php", evidence={})
     assert f.fingerprint == same.fingerprint != other.fingerprint
+
+
+def test_match_from_threads_with_externals_keeps_each_callers_values(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = write(tmp_path / "ext" / "e.yar", 'rule php_ext { strings: $a = "MARK" '
+                                                'condition: $a and extension == ".php" }\n').parent
+    rs = load_rules(extra=[folder], include_bundled=False, use_cache=False)
+    data = b"MARK" + b"x" * 200_000
+
+    def one(i: int) -> bool:
+        ext = ".php" if i % 2 else ".txt"
+        return bool(rs.match(data, externals={"extension": ext})) == (ext == ".php")
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(one, range(40)))
