@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "report_cmd",
     "cms_cmd",
     "cluster_cmd",
+    "notify_cmd",
 ]
 
 
