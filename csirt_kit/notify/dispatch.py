@@ -156,11 +156,14 @@ def _drain_channel(store: Store, config: Config, channel: Channel, lang: str | N
         except Refused as exc:
             with store.write() as conn:
                 queue.mark_attempt(conn, item.id, str(exc), iso(), failed=True)
+                if exc.auth:
+                    # Every other message would be refused the same way: fail them unsent.
+                    tally.failed += queue.fail_pending(conn, channel.name, f"not sent: {exc}", iso())
             tally.failed += 1
             tally.errors.append(f"channel {channel.name}: {exc} (not retried; fix it, then"
                                 " `csirt notify send --retry-failed`)")
             if exc.auth:
-                return  # the other messages would be refused the same way: they wait
+                return
             continue
         with store.write() as conn:
             queue.mark_sent(conn, item.id, iso())

@@ -123,6 +123,12 @@ def mark_attempt(conn: sqlite3.Connection, item_id: int, error: str, now: str, f
                  ("failed" if failed else "pending", error, now, item_id))
 
 
+def fail_pending(conn: sqlite3.Connection, channel: str, error: str, now: str) -> int:
+    """Mark every pending message of a channel failed without trying it (credentials refused)."""
+    return conn.execute("UPDATE notify_outbox SET status = 'failed', last_error = ?, updated_at = ?"
+                        " WHERE channel = ? AND status = 'pending'", (error, now, channel)).rowcount
+
+
 def retry_failed(conn: sqlite3.Connection, now: str, channel: str = "") -> int:
     """Put failed messages back in the queue (after the cause was fixed)."""
     sql = "UPDATE notify_outbox SET status = 'pending', updated_at = ? WHERE status = 'failed'"
