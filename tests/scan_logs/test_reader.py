@@ -130,3 +130,22 @@ def test_vanished_file_is_a_scan_error(tmp_path: Path) -> None:
 def test_a_glob_matching_nothing_is_a_scan_error(tmp_path: Path) -> None:
     report = scan_logs([str(tmp_path / "missing-dir" / "*.log")])
     assert report.errors[0].error == "no such file, folder or matching glob"
+
+
+def test_a_crash_on_one_file_is_a_scan_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csirt_kit.scan.logs.scanner as scanner
+
+    real = scanner.scan_log_file
+
+    def fragile(path: str, **kw: object) -> object:
+        if path.endswith("bad.log"):
+            raise RuntimeError("parser bug")
+        return real(path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scanner, "scan_log_file", fragile)
+    for name in ("bad.log", "good.log"):
+        (tmp_path / name).write_text(access_line())
+    report = scan_logs([str(tmp_path / "bad.log"), str(tmp_path / "good.log")])
+    assert [e.to_dict() for e in report.errors] == [{"target": str(tmp_path / "bad.log"),
+                                                    "error": "internal error: parser bug"}]
+    assert report.stats["lines"] == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import City, Route, kinds, page
 
 CLEAN = page("Dinas Kesehatan", "Jadwal vaksinasi dan layanan puskesmas kota.")
@@ -131,3 +133,22 @@ def test_rescan_never_duplicates(city: City) -> None:
     assert fps and fps == sorted(f["fingerprint"] for f in second["findings"])
     listed = city.cli(["--json", "findings", "list", "--kind", "web"]).json
     assert [f["seen_count"] for f in listed["items"]] == [2]
+
+
+def test_a_crash_on_one_site_is_a_scan_error(city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csirt_kit.scan.web.scanner as scanner
+
+    real = scanner.parse_page
+
+    def fragile(body: bytes, url: str, charset: str = "utf-8") -> object:
+        if "bad.kota.test" in url:
+            raise RuntimeError("parser bug")
+        return real(body, url, charset)
+
+    monkeypatch.setattr(scanner, "parse_page", fragile)
+    city.sites.hosts["bad.kota.test"] = {"/": Route(body=CLEAN)}
+    city.sites.hosts["good.kota.test"] = {"/": Route(body=SPAM)}
+    city.inventory(("web-bad", "http://bad.kota.test/", "active"), ("web-good", "http://good.kota.test/", "active"))
+    doc = city.scan()
+    assert [e for e in doc["errors"]] == [{"target": "http://bad.kota.test/", "error": "internal error: parser bug"}]
+    assert [f["asset_id"] for f in kinds(doc, "yara.web")] == ["web-good"]

@@ -20,6 +20,7 @@ string instances per rule per chunk, so YARA counts are lower bounds.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,7 @@ from csirt_kit.scan.logs.iocs import IocHit, IocMatcher
 from csirt_kit.scan.logs.reader import LogReadError, ReadLimits, expand_paths, iter_chunks, log_set_name
 from csirt_kit.scan.report import ScanError, ScanReport
 
+log = logging.getLogger(__name__)
 SNIPPET_CHARS = 300
 _THREAT_SEVERITY = {"1": "high", "2": "medium", "3": "low", "4": "medium"}
 
@@ -247,8 +249,12 @@ def scan_logs(paths: Sequence[str], *, asset_id: str | None = None, rules: LogRu
                                     for m in missing), {})]
     for i, path in enumerate(files):
         progress("logs", i, len(files))
-        reports.append(scan_log_file(path, asset_id=asset_id, rules=rules, matcher=matcher, fmt=fmt,
-                                     settings=settings))
+        try:
+            reports.append(scan_log_file(path, asset_id=asset_id, rules=rules, matcher=matcher, fmt=fmt,
+                                         settings=settings))
+        except Exception as exc:  # a bug on one file must not end the run
+            log.error("scanning %s failed: %s", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            reports.append(ScanReport((), (ScanError(path, f"internal error: {exc}"),), {}))
     progress("logs", len(files), len(files))
     merged = merge_reports(reports)
     findings = merge_same(merged.findings, settings.samples if settings else 5)

@@ -12,6 +12,7 @@ their URL; the run goes on.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,8 @@ from csirt_kit.scan.web.settings import WebSettings, web_settings
 from csirt_kit.store.assets import list_assets
 from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso
+
+log = logging.getLogger(__name__)
 
 
 class WebRules(Protocol):
@@ -241,7 +244,14 @@ def scan_web(store: Store, config: Config | None, ruleset: WebRules | None,
             futures = {pool.submit(scan_target, fetcher, t, ruleset, settings, yara_timeout): t
                        for t in planned}
             for done, fut in enumerate(as_completed(futures), 1):
-                results.append((futures[fut], fut.result()))
+                target = futures[fut]
+                try:
+                    results.append((target, fut.result()))
+                except Exception as exc:  # a bug in one target's scan must not end the run
+                    log.error("scanning %s failed: %s", target.url, exc,
+                              exc_info=log.isEnabledFor(logging.DEBUG))
+                    failed = _Result(errors=[ScanError(target.url, f"internal error: {exc}")])
+                    results.append((target, failed))
                 progress("web", done, len(planned))
     finally:
         fetcher.close()
