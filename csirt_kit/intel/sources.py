@@ -23,6 +23,11 @@ from csirt_kit.config import Config
 from csirt_kit.errors import ConfigError
 
 FEED_FORMATS = ("misp", "csv", "text")
+MISP_KEYS = frozenset({"name", "url", "key_env", "verify_tls", "ca_file", "timeout", "page_size", "tags",
+                       "to_ids", "published", "types", "max_age_days", "ttl_days", "sightings", "enabled"})
+FEED_KEYS = frozenset({"name", "url", "path", "format", "ttl_days", "max_age_days", "to_ids", "tags",
+                       "timeout", "verify_tls", "ca_file", "type", "delimiter", "header", "value_column",
+                       "type_column", "comment_column", "enabled"})
 
 
 @dataclass(frozen=True)
@@ -131,9 +136,7 @@ class _Entry:
 
 
 def _misp(data: Mapping[str, Any], i: int, where: str) -> MispServer:
-    known = {"name", "url", "key_env", "verify_tls", "ca_file", "timeout", "page_size", "tags",
-             "to_ids", "published", "types", "max_age_days", "ttl_days", "sightings", "enabled"}
-    e = _Entry(data, f"intel.misp.{i} ({data.get('name', '?')})", where, known)
+    e = _Entry(data, f"intel.misp.{i} ({data.get('name', '?')})", where, set(MISP_KEYS))
     url = e.text("url")
     if not url.startswith(("http://", "https://")):
         e.fail("url", f"expected an http(s) URL, got {url!r}", 'e.g. url = "https://misp.example.go.id"')
@@ -152,10 +155,7 @@ def _misp(data: Mapping[str, Any], i: int, where: str) -> MispServer:
 
 
 def _feed(data: Mapping[str, Any], i: int, where: str) -> Feed:
-    known = {"name", "url", "path", "format", "ttl_days", "max_age_days", "to_ids", "tags", "timeout",
-             "verify_tls", "ca_file", "type", "delimiter", "header", "value_column", "type_column",
-             "comment_column", "enabled"}
-    e = _Entry(data, f"intel.feeds.{i} ({data.get('name', '?')})", where, known)
+    e = _Entry(data, f"intel.feeds.{i} ({data.get('name', '?')})", where, set(FEED_KEYS))
     fmt = e.text("format", "misp").lower()
     if fmt not in FEED_FORMATS:
         e.fail("format", f"unknown format {fmt!r}", f"use one of: {', '.join(FEED_FORMATS)}")
