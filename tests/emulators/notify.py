@@ -258,7 +258,7 @@ class SmtpReceiver:
         self.handler.mechanisms.append(mechanism)
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username
               and auth_data.password.decode() == self.password)
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     @property
     def mails(self) -> list[Mail]:
