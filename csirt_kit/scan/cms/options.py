@@ -38,6 +38,17 @@ def _str_list(config: Config, key: str) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"fetch_checksums: expected true or false, got {value!r}")
+
+
 @dataclass(frozen=True)
 class CmsOptions:
     """What the CMS scanner knows beyond the webroot itself."""
@@ -53,19 +64,25 @@ class CmsOptions:
 
     @classmethod
     def from_config(cls, config: Config | None) -> CmsOptions:
-        """Options from ``[scan.cms]``, defaults otherwise."""
+        """Options from ``[scan.cms]``, defaults otherwise; a bad value is a ConfigError."""
         if config is None:
             return cls()
-        return cls(
-            known_tokens=frozenset(t.lower() for t in _str_list(config, "known_verification_tokens")),
-            own_domains=tuple(d.lower().strip(".") for d in _str_list(config, "own_domains")),
-            gambling_terms=frozenset(t.lower() for t in _str_list(config, "gambling_terms")),
-            max_read=int(config.get("scan.cms.max_read", cls.max_read)),
-            fetch_checksums=bool(config.get("scan.cms.fetch_checksums", False)),
-            checksums_url=str(config.get("scan.cms.checksums_url", cls.checksums_url)),
-            fetch_timeout=float(config.get("scan.cms.fetch_timeout", cls.fetch_timeout)),
-            workers=int(config.get("scan.cms.workers", 0) or min(4, os.cpu_count() or 1)),
-        )
+        cores = min(4, os.cpu_count() or 1)
+        try:
+            return cls(
+                known_tokens=frozenset(
+                    t.lower() for t in _str_list(config, "known_verification_tokens")),
+                own_domains=tuple(d.lower().strip(".") for d in _str_list(config, "own_domains")),
+                gambling_terms=frozenset(t.lower() for t in _str_list(config, "gambling_terms")),
+                max_read=int(config.get("scan.cms.max_read", cls.max_read)),
+                fetch_checksums=_bool(config.get("scan.cms.fetch_checksums", False)),
+                checksums_url=str(config.get("scan.cms.checksums_url", cls.checksums_url)),
+                fetch_timeout=float(config.get("scan.cms.fetch_timeout", cls.fetch_timeout)),
+                workers=int(config.get("scan.cms.workers", 0) or cores),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"bad value under [scan.cms]: {exc}", where=config.where(),
+                              fix="see the keys in README's CMS section") from None
 
     def tokens_for(self, asset: Asset | None) -> frozenset[str]:
         """Global tokens plus those the asset's tags name (lower case)."""
