@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate
+from urllib.parse import urlsplit
 
 import requests
 
@@ -22,7 +23,7 @@ from csirt_kit import __version__
 from csirt_kit.config import Config
 from csirt_kit.notify.channels import Channel, secret
 from csirt_kit.notify.texts import Message
-from csirt_kit.redaction import redact
+from csirt_kit.redaction import redact, register_secret
 
 TELEGRAM_LIMIT = 4096
 USER_AGENT = f"csirt-kit/{__version__}"
@@ -118,6 +119,9 @@ def send_webhook(config: Config, channel: Channel, message: Message, delivery_id
 def send_slack(config: Config, channel: Channel, message: Message, delivery_id: str) -> None:
     """POST {"text": ...} to a Slack-compatible incoming webhook."""
     url = secret(config, channel, "url_env")
+    path = urlsplit(url).path
+    if len(path) > 8:
+        register_secret(path)  # error texts from requests name the path without the host
     body = json.dumps({"text": message.text}, ensure_ascii=False).encode("utf-8")
     _classify(_post(channel, url, body, {}), "the Slack webhook")
 
