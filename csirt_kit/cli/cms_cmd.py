@@ -43,6 +43,9 @@ def scan_cmd(
             report = scan_paths(app.store, app.config, paths, asset, progress)
         else:
             report = scan_cms(app.store, app.config, progress)
+    if not paths and not report.stats.get("targets"):
+        app.warn("no active asset has a webroot: import an inventory with a webroot column,"
+                 " or give PATH...")
     finish_scan(app, report, fail_on)
 
 

@@ -84,3 +84,8 @@ def test_bad_manifest_is_exit_2_naming_the_file(cli, tmp_path: Path) -> None:
     error = json.loads(result.stdout)["error"]
     assert str(bad) in error["where"] + error["message"]
     assert cli(["--json", "cms", "checksums", "list"]).json["count"] == 0
+
+
+def test_scan_with_no_webroots_says_so(cli) -> None:
+    result = cli(["--json", "cms", "scan"])
+    assert result.json["stats"]["targets"] == 0 and "no active asset has a webroot" in result.stderr

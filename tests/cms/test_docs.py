@@ -9,6 +9,7 @@ import pytest
 
 from csirt_kit.config import load_config
 from csirt_kit.errors import ConfigError
+from csirt_kit.models import FINDING_KINDS
 from csirt_kit.scan.cms import KINDS, options
 from csirt_kit.scan.cms.options import CmsOptions
 
@@ -48,3 +49,7 @@ def test_bad_value_is_a_config_error(tmp_path: Path, line: str) -> None:
     with pytest.raises(ConfigError) as err:
         CmsOptions.from_config(load_config(str(path), env={}))
     assert str(path) in err.value.message
+
+
+def test_cms_kinds_are_known_finding_kinds() -> None:
+    assert set(KINDS) <= set(FINDING_KINDS)
