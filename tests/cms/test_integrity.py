@@ -91,3 +91,18 @@ def test_bad_manifest_names_the_file_and_stores_nothing(tmp_path: Path, store: S
         import_manifest(store, bad)
     assert str(bad) in err.value.message and needle in err.value.message
     assert list_releases(store.conn) == []
+
+
+def test_other_cms_manifests_apply_to_their_core(tmp_path: Path, store: Store, run_scan) -> None:
+    root = tmp_path / "joomla"
+    root.mkdir()
+    (root / "administrator/manifests/files").mkdir(parents=True)
+    (root / "administrator/manifests/files/joomla.xml").write_text("<version>4.4.5</version>")
+    (root / "libraries/src").mkdir(parents=True)
+    (root / "libraries/src/Factory.php").write_text("<?php\nclass Factory {}\n")
+    import_manifest(store, write_manifest(tmp_path / "j.json", "4.4.5", manifest_of(root)), cms="joomla")
+    assert run_scan(root).findings == ()
+    (root / "libraries/src/Factory.php").write_text("<?php\nclass Factory {} // changed\n")
+    (root / "libraries/src/Helper.php").write_text("<?php\n")
+    assert kinds(run_scan(root)) == [("cms.core_modified", "libraries/src/Factory.php"),
+                                     ("cms.core_unknown", "libraries/src/Helper.php")]
