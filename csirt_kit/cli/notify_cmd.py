@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -48,11 +49,9 @@ def send_cmd(ctx: typer.Context, lang: LangOption = None,
     if retry:
         app.info(f"{retry_failed(app.store)} failed message(s) back in the queue")
     enqueued = 0 if no_new else enqueue_new(app.store, app.config, channels=channels)
-    sent = drain(app.store, app.config, lang=lang, channels=channels)
-    result = NotifyResult(enqueued, sent.sent, sent.failed, sent.queued, sent.unreachable,
-                          sent.busy, sent.errors)
+    result = replace(drain(app.store, app.config, lang=lang, channels=channels), enqueued=enqueued)
     app.emit(result.to_dict(), lambda console: _result_line(console, result))
-    if result.failed or (result.errors and not result.unreachable):
+    if result.failed or result.misconfigured:
         app.warn("some messages were refused or a channel is misconfigured; see `csirt notify list"
                  " --problems`")
         raise typer.Exit(int(ExitCode.BAD_INPUT))

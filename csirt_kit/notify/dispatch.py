@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -42,12 +42,13 @@ class NotifyResult:
     unreachable: bool = False
     busy: bool = False
     errors: tuple[str, ...] = field(default=())
+    misconfigured: bool = False  # a channel's secret variable is missing: its messages wait
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"enqueued": self.enqueued, "sent": self.sent, "failed": self.failed,
                 "queued": self.queued, "unreachable": self.unreachable, "busy": self.busy,
-                "errors": list(self.errors)}
+                "misconfigured": self.misconfigured, "errors": list(self.errors)}
 
 
 def _wanted(channel: Channel, case: records.Case) -> bool:
@@ -128,6 +129,7 @@ class _Tally:
     sent: int = 0
     failed: int = 0
     unreachable: bool = False
+    misconfigured: bool = False
     errors: list[str] = field(default_factory=list)
 
 
@@ -141,6 +143,7 @@ def _drain_channel(store: Store, config: Config, channel: Channel, lang: str | N
         except ConfigError as exc:
             # A missing variable is fixed by the operator; the messages wait for it.
             tally.errors.append(f"channel {channel.name}: {redact(exc.what)}")
+            tally.misconfigured = True
             return
         except NotFoundError as exc:
             with store.write() as conn:
@@ -182,7 +185,7 @@ def drain(store: Store, config: Config, lang: str | None = None,
                     _drain_channel(store, config, channel, lang, tally)
     return NotifyResult(sent=tally.sent, failed=tally.failed,
                         queued=queue.counts(store.conn)["pending"], unreachable=tally.unreachable,
-                        busy=not held, errors=tuple(tally.errors))
+                        busy=not held, errors=tuple(tally.errors), misconfigured=tally.misconfigured)
 
 
 def notify_new_cases(store: Store, config: Config, now: str | None = None) -> NotifyResult:
@@ -190,9 +193,7 @@ def notify_new_cases(store: Store, config: Config, now: str | None = None) -> No
     channels = load_channels(config)
     enqueued = enqueue_new(store, config, now, channels)
     result = drain(store, config, channels=channels)
-    return NotifyResult(enqueued=enqueued, sent=result.sent, failed=result.failed,
-                        queued=result.queued, unreachable=result.unreachable, busy=result.busy,
-                        errors=result.errors)
+    return replace(result, enqueued=enqueued)
 
 
 def retry_failed(store: Store, channel: str = "") -> int:

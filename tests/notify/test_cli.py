@@ -43,7 +43,7 @@ def test_send_then_list(cli: Any, file_store: Store, tmp_path: Path, telegram: T
     seed_cases(file_store)
     sent = cli(["--json", "notify", "send"])
     assert sent.json == {"enqueued": 2, "sent": 2, "failed": 0, "queued": 0, "unreachable": False,
-                         "busy": False, "errors": []}
+                         "busy": False, "misconfigured": False, "errors": []}
     listed = cli(["--json", "notify", "list"]).json
     assert listed["count"] == 2
     assert {(i["channel"], i["status"], i["attempts"]) for i in listed["items"]} == {("tg", "sent", 1)}

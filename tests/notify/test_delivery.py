@@ -190,3 +190,36 @@ def test_closed_case_is_not_news_and_old_cases_are_not_sent(store: Store, tmp_pa
     result = notify_new_cases(store, config)
     assert result.sent == 1
     assert "Situs 1" in telegram.messages[0]["text"]
+
+
+def test_second_sender_skips_instead_of_waiting(file_store: Store, tmp_path: Path,
+                                                telegram: TelegramStandIn) -> None:
+    import fcntl
+    import os
+
+    config = config_at(write_config(tmp_path, [tg_channel(telegram)]))
+    add_cases(file_store, config, [asset(1)], [webshell("web-001")])
+    fd = os.open(file_store.folder / "notify-send.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process is sending
+        busy = notify_new_cases(file_store, config)
+        assert (busy.enqueued, busy.sent, busy.queued, busy.busy) == (1, 0, 1, True)
+        assert telegram.requests == []
+    finally:
+        os.close(fd)
+    done = notify_new_cases(file_store, config)
+    assert (done.sent, done.queued, done.busy) == (1, 0, False)
+
+
+def test_removed_channel_keeps_its_messages_queued(store: Store, tmp_path: Path,
+                                                   telegram: TelegramStandIn,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CSIRT_TEST_TG_TOKEN")
+    config = config_at(write_config(tmp_path, [tg_channel(telegram)]))
+    add_cases(store, config, [asset(1)], [webshell("web-001")])
+    missing = notify_new_cases(store, config)
+    assert (missing.sent, missing.queued, missing.misconfigured) == (0, 1, True)
+    assert "CSIRT_TEST_TG_TOKEN" in missing.errors[0]
+    empty = config_at(write_config(tmp_path, []))
+    assert notify_new_cases(store, empty).queued == 1
+    assert [i.status for i in queue.items(store.conn)] == ["pending"]
