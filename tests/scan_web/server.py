@@ -21,6 +21,7 @@ class Route:
     body: bytes = b"<html><head><title>OK</title></head><body>ok</body></html>"
     status: int = 200
     crawler_body: bytes | None = None  # served when the User-Agent says Googlebot
+    crawler_status: int | None = None  # status for Googlebot (default: status)
     location: str = ""
     hang: float = 0.0  # seconds to wait before answering (bounded)
     delay: float = 0.0  # answer after this long (benchmarks: 200 ms)
@@ -94,10 +95,11 @@ def make_handler(sites: Sites) -> type[BaseHTTPRequestHandler]:
             headers = {"Content-Type": route.content_type}
             if route.location:
                 headers["Location"] = route.location
-            body = route.body
-            if route.crawler_body is not None and "Googlebot" in hit.ua:
-                body = route.crawler_body
-            self._send(route.status, headers, body)
+            body, status = route.body, route.status
+            if "Googlebot" in hit.ua:
+                body = route.body if route.crawler_body is None else route.crawler_body
+                status = route.status if route.crawler_status is None else route.crawler_status
+            self._send(status, headers, body)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)

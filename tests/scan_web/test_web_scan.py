@@ -152,3 +152,13 @@ def test_a_crash_on_one_site_is_a_scan_error(city: City, monkeypatch: pytest.Mon
     doc = city.scan()
     assert [e for e in doc["errors"]] == [{"target": "http://bad.kota.test/", "error": "internal error: parser bug"}]
     assert [f["asset_id"] for f in kinds(doc, "yara.web")] == ["web-good"]
+
+
+def test_spam_served_to_crawlers_while_browsers_are_refused_is_cloaking(city: City) -> None:
+    city.sites.hosts["hid.kota.test"] = {"/": Route(status=403, body=b"forbidden", crawler_body=SPAM,
+                                                    crawler_status=200)}
+    city.inventory(("web-hid", "http://hid.kota.test/", "active"))
+    doc = city.scan()
+    assert [f["evidence"]["identity"] for f in kinds(doc, "web.cloaking")] == ["googlebot"]
+    assert kinds(doc, "web.cloaking")[0]["evidence"]["browser_sha256"] is None
+    assert [e["error"] for e in doc["errors"]] == ["HTTP 403 (as browser)"]

@@ -151,6 +151,8 @@ def scan_target(fetcher: Fetcher, target: WebTarget, rules: WebRules | None,
     browser_ident = next(i for i in settings.identities if not i.crawler)
     browser = copies.get(browser_ident.name)
     if browser is None:
+        # Browsers refused (403, 5xx) while a crawler got a page: judge that page alone.
+        _judge_crawlers(rules, settings, target, None, "", set(), copies, res, yara_timeout)
         return res
     hits = _match(rules, browser, res, yara_timeout)
     _yara_findings(hits, browser, target.asset_id, res, browser_ident.user_agent)
@@ -175,13 +177,13 @@ def scan_target(fetcher: Fetcher, target: WebTarget, rules: WebRules | None,
     return res
 
 
-def _judge_crawlers(rules: WebRules | None, settings: WebSettings, target: WebTarget, browser: Page,
+def _judge_crawlers(rules: WebRules | None, settings: WebSettings, target: WebTarget, browser: Page | None,
                     browser_text: str, browser_refs: set[str], copies: dict[str, Page],
                     res: _Result, yara_timeout: int) -> None:
     browser_terms = set(find_terms(browser_text, settings.cloaking_terms))
     for ident in settings.identities:
         page = copies.get(ident.name)
-        if not ident.crawler or page is None or page.sha256 == browser.sha256:
+        if not ident.crawler or page is None or (browser and page.sha256 == browser.sha256):
             continue
         hits = [h for h in _match(rules, page, res, yara_timeout) if h.ref not in browser_refs]
         text = parse_page(page.body, page.final_url, page.charset).text
@@ -195,7 +197,8 @@ def _judge_crawlers(rules: WebRules | None, settings: WebSettings, target: WebTa
             asset_id=target.asset_id, ref=f"cloaking:{ident.name}", locus=target.url,
             tags=("cloaking", *sorted({lb for h in hits for lb in h.labels})),
             evidence={"url": target.url, "identity": ident.name, "user_agent": ident.user_agent,
-                      "sha256": page.sha256, "browser_sha256": browser.sha256, "terms": terms,
+                      "sha256": page.sha256, "browser_sha256": browser.sha256 if browser else None,
+                      "terms": terms,
                       "rules": [h.ref for h in hits], "snippet": text[:300],
                       "http_status": page.status}))
 
