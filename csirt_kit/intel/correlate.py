@@ -56,7 +56,8 @@ class AssetIndex:
 
     ips: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     ip_sorted: list[tuple[int, int, str, str]] = field(default_factory=list)  # (version, int, id, ip)
-    nets: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = field(default_factory=list)
+    # (version, start, prefix length, asset id, cidr)
+    net_sorted: list[tuple[int, int, int, str, str]] = field(default_factory=list)
     net_masks: dict[tuple[int, int], dict[int, list[tuple[str, str]]]] = field(default_factory=dict)
     suffixes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     hosts: dict[str, list[str]] = field(default_factory=dict)
@@ -78,7 +79,7 @@ class AssetIndex:
                     net = ipaddress.ip_network(raw.strip(), strict=False)
                 except ValueError:
                     continue
-                idx.nets.append((net, a.id))
+                idx.net_sorted.append((net.version, int(net.network_address), net.prefixlen, a.id, str(net)))
                 key = (net.version, net.prefixlen)
                 idx.net_masks.setdefault(key, {}).setdefault(int(net.network_address), []).append(
                     (a.id, str(net)))
@@ -88,6 +89,7 @@ class AssetIndex:
                 for i in range(len(labels) - 1):
                     idx.suffixes.setdefault(".".join(labels[i:]), []).append((a.id, host))
         idx.ip_sorted.sort()
+        idx.net_sorted.sort()
         return idx
 
     def match_ip(self, ip: str) -> Iterator[tuple[str, str, str]]:
@@ -117,9 +119,20 @@ class AssetIndex:
         hi_key = (net.version, int(net.broadcast_address), "\uffff", "")
         for _v, _n, asset_id, value in self.ip_sorted[lo:bisect.bisect_right(self.ip_sorted, hi_key)]:
             yield asset_id, "ip_in_indicator_network", value
-        for asset_net, asset_id in self.nets:
-            if asset_net.version == net.version and asset_net.overlaps(net):
-                yield asset_id, "network_overlap", str(asset_net)
+        if not self.net_masks:
+            return
+        # CIDRs nest or are disjoint: an asset network overlaps the indicator network when it
+        # contains it (mask lookups) or lies inside it (a range of the sorted network starts).
+        start, bits = int(net.network_address), net.max_prefixlen
+        for (v, plen), table in self.net_masks.items():
+            if v == net.version and plen <= net.prefixlen:
+                for asset_id, cidr in table.get(start >> (bits - plen) << (bits - plen), ()):
+                    yield asset_id, "network_overlap", cidr
+        lo = bisect.bisect_left(self.net_sorted, (net.version, start, net.prefixlen + 1, "", ""))
+        hi = bisect.bisect_right(self.net_sorted, (net.version, int(net.broadcast_address), 999, "", ""))
+        for _v, _s, plen, asset_id, cidr in self.net_sorted[lo:hi]:
+            if plen > net.prefixlen:
+                yield asset_id, "network_overlap", cidr
 
     def match_host(self, host: str) -> Iterator[tuple[str, str, str]]:
         """(asset id, match kind, asset host) for an indicator host."""

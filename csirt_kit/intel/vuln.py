@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ def parse_cpe(text: str) -> Cpe | None:
                version.replace("\\", ""))
 
 
+@functools.lru_cache(maxsize=65536)
 def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
     """A sortable key: numbers compare as numbers, words as text ('V4.0.8 build 2007' works)."""
     text = version.strip().lower()

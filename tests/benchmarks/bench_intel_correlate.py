@@ -64,11 +64,18 @@ def build(db: Path, total: int) -> tuple[list, list]:
             rows.append((f"k{n}", type_, value, f"ev{n // 1000}", okey, "id" if okey else "", "",
                          int(to_ids), "", "", 0, "", ""))
             if okey:
-                vendor, product, part = PRODUCTS[rng.randrange(len(PRODUCTS))]
+                # 1% name a product the city runs, with one affected version; the rest other products.
+                if rng.random() < 0.01:
+                    vendor, product, part = PRODUCTS[rng.randrange(len(PRODUCTS))]
+                    version = f"{rng.randint(1, 6)}.{rng.randint(0, 9)}.{rng.randint(0, 20)}"
+                else:
+                    vendor, product, part = f"vendor{n % 997}", f"product{n}", "a"
+                    version = "*"
                 objects.append((okey, "vulnerability", {
                     "a": ["id", "vulnerability", value],
-                    "b": ["vulnerable-configuration", "cpe", f"cpe:2.3:{part}:{vendor}:{product}:*:*:*:*:*:*:*:*"],
-                    "c": ["version-end-excluding", "text", f"{rng.randint(1, 6)}.{rng.randint(0, 9)}"]}))
+                    "b": ["vulnerable-configuration", "cpe",
+                          f"cpe:2.3:{part}:{vendor}:{product}:{version}:*:*:*:*:*:*:*"],
+                    "c": ["cvss-score", "float", "7.5"]}))
         write_indicators(conn, "bench", rows, now)
         write_objects(conn, "bench", "ev", objects, 0)
     store.close()
