@@ -40,7 +40,7 @@ def local_cmd(
     try:
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=threads,
                                       processes=True, host=host, scheduler_port=port,
-                                      memory_limit=memory_limit, dashboard_address=None,
+                                      memory_limit=memory_limit, dashboard_address=":0",
                                       silence_logs=40) as lc:
             address = lc.scheduler_address
             app.emit({"scheduler": address, "workers": workers},

@@ -14,7 +14,8 @@ Config keys (``[cluster]``), with defaults:
   file_batch_bytes     67108864  webroot files are sent in batches of about this many bytes
   file_batch_files     2000    ... or this many files, whichever comes first
   log_range_bytes      268435456  a plain log is split into byte ranges of about this size
-  web_batch_hosts      16      web hosts per task (each host wholly in one task: politeness)
+  web_batch_hosts      64      web hosts per task (each host wholly in one task: politeness;
+                               the hosts of one task are fetched concurrently)
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class ClusterSettings:
     file_batch_bytes: int = 64 << 20
     file_batch_files: int = 2000
     log_range_bytes: int = 256 << 20
-    web_batch_hosts: int = 16
+    web_batch_hosts: int = 64
 
     @property
     def uses_tls(self) -> bool:

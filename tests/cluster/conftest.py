@@ -36,7 +36,7 @@ def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> None:
 def cluster() -> Iterator[Any]:
     """A LocalCluster with two worker processes (nannies restart a killed one)."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
+                                  host="127.0.0.1", dashboard_address=":0",
                                   memory_limit="600MiB", silence_logs=40) as lc:
         yield lc
 
