@@ -41,9 +41,13 @@ def sync_cmd(
     Exit 2 when a source needs fixing (bad key, bad feed file: the rest is imported),
     4 when a server was unreachable (the next sync resumes).
     """
+    from csirt_kit.intel.sources import load_sources
     from csirt_kit.intel.sync import sync_sources
 
     app = get(ctx)
+    for s in load_sources(app.config):
+        if not s.verify_tls and not s.ca_file and (not source or s.name == source):
+            app.warn(f"{s.name}: TLS certificate verification is off (verify_tls = false)")
     with app.progress("intel sync") as progress:
         report = sync_sources(app.config, app.store, source or None, full, progress)
     app.emit(report.to_dict(), lambda console: _render_sync(console, report))

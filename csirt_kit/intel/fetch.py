@@ -18,6 +18,13 @@ class MissingFile(Exception):
     """One file of a feed cannot be had (absent, unreadable, 404): report it and go on."""
 
 
+def quiet_insecure_warning() -> None:
+    """urllib3 warns on every unverified request; the CLI warns once per source instead."""
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+
 @dataclass
 class Location:
     """A feed root: a folder path, a file path, or an http(s) URL."""
@@ -59,6 +66,8 @@ class Location:
     def _get(self, relative: str) -> bytes:
         url = self.where(relative)
         if self._session is None:
+            if self.verify is False:
+                quiet_insecure_warning()
             self._session = requests.Session()
             self._session.headers["User-Agent"] = USER_AGENT
         try:

@@ -83,6 +83,10 @@ def connect(server: MispServer, key: str) -> Any:
     if pymisp_log.level == logging.NOTSET:
         pymisp_log.setLevel(logging.CRITICAL)
     verify: bool | str = server.ca_file or server.verify_tls
+    if verify is False:
+        from csirt_kit.intel.fetch import quiet_insecure_warning
+
+        quiet_insecure_warning()
     try:
         return PyMISP(server.url, key, ssl=verify, timeout=(min(10.0, server.timeout), server.timeout),
                       tool="csirt-kit")

@@ -133,3 +133,9 @@ def test_intel_commands_have_help(cli: Any) -> None:
     for command in ("sync", "sources", "list", "match"):
         out = cli(["intel", command, "--help"]).stdout
         assert "Usage" in out
+
+
+def test_tls_verification_off_is_warned(cli: Any, tmp_path: Path, feed_dir: Path) -> None:
+    cfg = write_config(tmp_path / "c.toml", feeds=[{"name": "f", "path": str(feed_dir), "verify_tls": False}])
+    result = cli(["--config", cfg, "intel", "sync"])
+    assert "f: TLS certificate verification is off" in result.stderr
