@@ -16,6 +16,7 @@ Secrets are only ever named by environment variable and registered for redaction
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,3 +200,23 @@ def get_channel(config: Config, name: str) -> Channel:
 def secret(config: Config, channel: Channel, key: str) -> str:
     """The secret a channel names by variable (registered for redaction)."""
     return config.secret(str(channel.opt(key, "")), f"notify channel {channel.name} ({key})")
+
+
+SECRET_ENV_KEYS = {"telegram": ("bot_token_env",), "smtp": ("password_env",),
+                   "webhook": ("secret_env",), "slack": ("url_env",)}
+
+
+def check(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
+    """Problems found without network, for `doctor`: every secret variable a channel names is set.
+
+    Invalid entries raise ConfigError, as everywhere else.
+    """
+    env = os.environ if env is None else env
+    problems = []
+    for channel in load_channels(config):
+        for key in SECRET_ENV_KEYS[channel.type] if channel.enabled else ():
+            name = channel.opt(key)
+            if name and not env.get(str(name)):
+                problems.append(f"notify channel {channel.name}: environment variable {name}"
+                                f" ({key}) is not set")
+    return problems

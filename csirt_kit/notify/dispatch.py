@@ -9,6 +9,7 @@ delivery id, e-mails a stable Message-ID, so receivers can drop the repeat).
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ from csirt_kit.redaction import redact
 from csirt_kit.store.assets import get_asset
 from csirt_kit.store.db import MEMORY, Store
 from csirt_kit.timeutil import iso, parse_iso, zone
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ def _drain_channel(store: Store, config: Config, channel: Channel, lang: str | N
             with store.write() as conn:
                 queue.mark_attempt(conn, item.id, redact(exc.what), iso(), failed=True)
             tally.failed += 1
+            tally.errors.append(f"channel {channel.name}: {redact(exc.what)}")
             continue
         except Retry as exc:
             with store.write() as conn:
@@ -167,6 +171,14 @@ def _drain_channel(store: Store, config: Config, channel: Channel, lang: str | N
                                 " `csirt notify send --retry-failed`)")
             if exc.auth:
                 return
+            continue
+        except Exception as exc:  # a bug must not fail the run: the message fails, visibly
+            log.debug("notify channel %s: unexpected error", channel.name, exc_info=True)
+            error = f"internal error: {type(exc).__name__}: {redact(str(exc))[:200]}"
+            with store.write() as conn:
+                queue.mark_attempt(conn, item.id, error, iso(), failed=True)
+            tally.failed += 1
+            tally.errors.append(f"channel {channel.name}: {error} (a bug: please report it)")
             continue
         with store.write() as conn:
             queue.mark_sent(conn, item.id, iso())

@@ -40,6 +40,11 @@ class Message:
     document: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
+def one_line(text: str) -> str:
+    """A subject line: inventory names may carry line breaks, e-mail headers may not."""
+    return " ".join(text.split())
+
+
 def severity_word(severity: str, lang: str) -> str:
     """The severity in the message language."""
     return SEVERITY_WORDS[lang].get(severity, severity)
@@ -70,7 +75,7 @@ def case_message(conn: sqlite3.Connection, case: records.Case, lang: str) -> Mes
     w = WORDS[lang]
     doc = case_document(conn, case, lang)
     sev = severity_word(case.severity, lang)
-    subject = f"[{sev.upper()}] {w['new_case']}: {doc['title']}"
+    subject = one_line(f"[{sev.upper()}] {w['new_case']}: {doc['title']}")
     asset = doc["asset"]
     asset_text = (f"{asset.get('name') or asset['id']} ({asset['id']})" if asset else w["no_asset"])
     lines = [subject, "",
@@ -93,7 +98,7 @@ def digest_message(conn: sqlite3.Connection, department: str, date: str, keys: l
     w = WORDS[lang]
     cases = [records.get_case(conn, key) for key in keys]
     dept = department or w["no_department"]
-    subject = w["digest"].format(dept=dept, date=date, n=len(cases))
+    subject = one_line(w["digest"].format(dept=dept, date=date, n=len(cases)))
     lines = [subject, ""]
     for case in cases:
         line = f"- [{severity_word(case.severity, lang)}] {case_title(case, lang)} ({case.key})"

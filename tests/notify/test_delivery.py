@@ -223,3 +223,44 @@ def test_removed_channel_keeps_its_messages_queued(store: Store, tmp_path: Path,
     empty = config_at(write_config(tmp_path, []))
     assert notify_new_cases(store, empty).queued == 1
     assert [i.status for i in queue.items(store.conn)] == ["pending"]
+
+
+def test_a_sender_bug_fails_the_message_not_the_run(store: Store, tmp_path: Path,
+                                                   telegram: TelegramStandIn,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from csirt_kit.notify import senders
+
+    def broken(*_args: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setitem(senders.SENDERS, "telegram", broken)
+    config = config_at(write_config(tmp_path, [tg_channel(telegram)]))
+    add_cases(store, config, [asset(1)], [webshell("web-001")])
+    result = notify_new_cases(store, config)
+    assert (result.sent, result.failed) == (0, 1)
+    assert "internal error: ValueError: boom" in result.errors[0]
+
+
+def test_subject_is_one_line_even_with_odd_asset_names(store: Store, tmp_path: Path,
+                                                       webhook: WebhookReceiver) -> None:
+    from dataclasses import replace
+
+    config = config_at(write_config(tmp_path, [hook_channel(webhook.url)]))
+    add_cases(store, config, [replace(asset(1), name="Situs\r\nBaru")], [webshell("web-001")])
+    assert notify_new_cases(store, config).sent == 1
+    (doc,) = webhook.deliveries.values()
+    assert doc["subject"] == "[HIGH] New case: Web shell on Situs Baru"
+
+
+def test_check_names_unset_secret_variables(tmp_path: Path) -> None:
+    from csirt_kit.notify.channels import check
+
+    config = config_at(write_config(tmp_path, [
+        {"name": "tg", "type": "telegram", "bot_token_env": "TG_TOKEN", "chat_id": 1},
+        {"name": "hook", "type": "webhook", "url": "https://x.kota.go.id/h"},  # unsigned: no secret
+        {"name": "off", "type": "slack", "url_env": "SLACK_URL", "enabled": False},
+        {"name": "mail", "type": "smtp", "host": "h", "from": "a@x", "to": ["b@x"],
+         "username": "u", "password_env": "SMTP_PW"}]))
+    assert check(config, env={"SMTP_PW": "x"}) == [
+        "notify channel tg: environment variable TG_TOKEN (bot_token_env) is not set"]
+    assert check(config, env={"SMTP_PW": "x", "TG_TOKEN": "y"}) == []
