@@ -41,3 +41,16 @@ def test_same_title_needs_a_defacement_rule(city: City) -> None:
     found = kinds(city.scan(), "web.defacement")
     assert len(found) == 1 and "web/test_web.yar:test_deface" in found[0]["evidence"]["rules"]
     assert found[0]["title"] == "Page replaced by defacement content"
+
+
+def test_restoring_a_site_first_seen_defaced_is_not_a_defacement(city: City) -> None:
+    route = Route(body=page("Hacked", "Hacked by test-crew. " * 3))
+    city.sites.hosts["kel.kota.test"] = {"/": route}
+    city.inventory(("web-kel", "http://kel.kota.test/", "active"))
+    first = city.scan()
+    assert kinds(first, "web.defacement") == []  # no baseline yet: the rule hit is a yara.web finding
+    assert [f["rule"] for f in kinds(first, "yara.web")] == ["web/test_web.yar:test_deface"]
+    route.body = ORIGINAL
+    assert kinds(city.scan(), "web.defacement") == []  # restored: becomes the baseline
+    route.body = DEFACED
+    assert len(kinds(city.scan(), "web.defacement")) == 1

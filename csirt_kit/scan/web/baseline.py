@@ -4,7 +4,9 @@ A page is judged defaced when its content changed a lot since the baseline (snap
 similarity below ``defacement_similarity``) and either its title changed or a rule
 tagged ``defacement`` matches it. A defaced page does not replace the baseline, so every
 rescan keeps reporting it until the site is restored (or the baseline is accepted by
-the change being small or plain). Other changes become the new baseline.
+the change being small or plain). Other changes become the new baseline. A baseline taken
+while the page already matched defacement rules (first scan of a defaced site) is marked,
+so the site's restoration becomes the new baseline instead of a defacement finding.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Baseline:
     snapshot: str
     size: int = 0
     asset_id: str | None = None
+    defaced: bool = False  # matched defacement rules when taken
 
 
 @dataclass(frozen=True)
@@ -38,19 +41,23 @@ class Change:
 
 def get_baseline(conn: sqlite3.Connection, url: str) -> Baseline | None:
     """The baseline of a URL, if one was taken."""
-    row = conn.execute("SELECT url, sha256, title, snapshot, size, asset_id FROM web_baselines"
+    row = conn.execute("SELECT url, sha256, title, snapshot, size, asset_id, defaced FROM web_baselines"
                        " WHERE url = ?", (url,)).fetchone()
-    return Baseline(*row) if row else None
+    if row is None:
+        return None
+    return Baseline(url=row[0], sha256=row[1], title=row[2], snapshot=row[3], size=row[4],
+                    asset_id=row[5], defaced=bool(row[6]))
 
 
 def put_baseline(conn: sqlite3.Connection, b: Baseline, now: str) -> None:
     """Insert or replace a URL's baseline (the caller holds the write transaction)."""
     conn.execute(
-        "INSERT INTO web_baselines (url, asset_id, sha256, title, snapshot, size, first_seen, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET asset_id = excluded.asset_id,"
-        " sha256 = excluded.sha256, title = excluded.title, snapshot = excluded.snapshot,"
-        " size = excluded.size, updated_at = excluded.updated_at",
-        (b.url, b.asset_id, b.sha256, b.title, b.snapshot, b.size, now, now))
+        "INSERT INTO web_baselines (url, asset_id, sha256, title, snapshot, size, defaced, first_seen,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET"
+        " asset_id = excluded.asset_id, sha256 = excluded.sha256, title = excluded.title,"
+        " snapshot = excluded.snapshot, size = excluded.size, defaced = excluded.defaced,"
+        " updated_at = excluded.updated_at",
+        (b.url, b.asset_id, b.sha256, b.title, b.snapshot, b.size, int(b.defaced), now, now))
 
 
 def compare(old: Baseline, new: Baseline) -> Change | None:
@@ -62,6 +69,8 @@ def compare(old: Baseline, new: Baseline) -> Change | None:
     return Change(round(similarity, 3), old.title.strip() != new.title.strip(), old.title, new.title)
 
 
-def is_defacement(change: Change, threshold: float, defacement_hit: bool) -> bool:
-    """A large change that also changes the title or matches a defacement rule."""
+def is_defacement(change: Change, threshold: float, defacement_hit: bool, was_defaced: bool = False) -> bool:
+    """A large change that also changes the title or matches a defacement rule (not a restoration)."""
+    if was_defaced and not defacement_hit:
+        return False
     return change.similarity < threshold and (change.title_changed or defacement_hit)

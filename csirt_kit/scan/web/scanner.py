@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -213,9 +213,10 @@ def _defacements(store: Store, results: list[tuple[WebTarget, _Result]], setting
                 continue
             old = get_baseline(conn, new.url)
             change = compare(old, new) if old else None
+            defaced = bool(res.defacement_rules)
             if old is None or (change and not is_defacement(change, settings.defacement_similarity,
-                                                             bool(res.defacement_rules))):
-                put_baseline(conn, new, now)
+                                                             defaced, old.defaced)):
+                put_baseline(conn, replace(new, defaced=defaced), now)
                 continue
             if change is None:
                 continue
