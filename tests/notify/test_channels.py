@@ -57,6 +57,8 @@ def test_smtp_wrong_password_fails_not_retried(store: Store, tmp_path: Path, smt
     assert len(smtp.handler.mechanisms) == 1
     assert notify_new_cases(store, config).failed == 0
     assert len(smtp.handler.mechanisms) == 1 and smtp.mails == []
+    stored = json.dumps([i.to_dict() for i in queue.items(store.conn)])
+    assert "not-the-password" not in stored + json.dumps(result.to_dict())
 
 
 def test_smtp_untrusted_certificate_is_refused(store: Store, tmp_path: Path, smtp: SmtpReceiver,
