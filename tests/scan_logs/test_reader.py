@@ -58,6 +58,13 @@ def test_over_long_line_is_cut_and_still_counts_as_one_line(tmp_path: Path) -> N
     assert max(len(c) for c, _ in out) <= 1024 + 2048 + 1
 
 
+def test_long_lines_inside_one_chunk_are_cut_too(tmp_path: Path) -> None:
+    (tmp_path / "l.log").write_bytes(b"a\n" + b"B" * 5000 + b"\nc\n")
+    out = list(iter_chunks(str(tmp_path / "l.log"), ReadLimits(chunk_size=1 << 20, max_line=100)))
+    assert b"".join(c for c, _ in out) == b"a\n" + b"B" * 100 + b"\nc\n"
+    assert sum(cut for _, cut in out) == 1
+
+
 def test_gzip_bomb_is_stopped_as_a_scan_error(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.log.gz"
     with gzip.open(bomb, "wb") as fh:

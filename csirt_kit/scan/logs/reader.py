@@ -189,6 +189,15 @@ def open_log(path: str, limits: ReadLimits) -> tuple[BinaryIO, object]:
     return raw, raw
 
 
+def _cap_lines(chunk: bytes, max_line: int) -> tuple[bytes, int]:
+    """Cut lines longer than max_line inside a chunk (split and max run at C speed)."""
+    lines = chunk.split(b"\n")
+    if max(map(len, lines)) <= max_line:
+        return chunk, 0
+    long_lines = sum(1 for line in lines if len(line) > max_line)
+    return b"\n".join(line[:max_line] for line in lines), long_lines
+
+
 def iter_chunks(path: str, limits: ReadLimits | None = None) -> Iterator[tuple[bytes, int]]:
     """Yield (chunk of whole lines, lines cut) pairs; every chunk ends with a newline."""
     limits = limits or ReadLimits()
@@ -219,6 +228,9 @@ def iter_chunks(path: str, limits: ReadLimits | None = None) -> Iterator[tuple[b
             if len(carry) > limits.max_line:
                 whole += carry[:limits.max_line] + b"\n"
                 carry, skipping, cut = b"", True, 1
+            if len(whole) > limits.max_line:
+                whole, long_lines = _cap_lines(whole, limits.max_line)
+                cut += long_lines
             if whole:
                 yield whole, cut
             elif cut:
