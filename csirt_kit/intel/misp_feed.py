@@ -95,7 +95,7 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
     known = istore.event_timestamps(store.conn, feed.name)
     todo = [u for u, e in manifest.items() if full or e["timestamp"] > known.get(u, -1)]
     unchanged = [u for u in manifest if u in known and u not in set(todo)]
-    gone = [u for u in known if u not in manifest]
+    gone = [u for u, stamp in known.items() if u not in manifest and stamp > 0]
     builder = RowBuilder(now=now, ttl_days=feed.ttl_days, max_age_days=feed.max_age_days,
                          default_to_ids=feed.to_ids, extra_tags=feed.tags, warninglists=wl.enabled,
                          ignore_lists=wl.ignore)
@@ -105,6 +105,9 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
         istore.refresh_seen(conn, feed.name, unchanged, now, feed.ttl_days, feed.max_age_days)
         for uuid in gone:
             counts["indicators_removed"] += istore.retire_unseen(conn, feed.name, now, now, uuid)
+            # Forget its timestamp (keep its title for history) so it is fetched if it comes back.
+            conn.execute("UPDATE intel_events SET timestamp = 0 WHERE source = ? AND uuid = ?",
+                         (feed.name, uuid))
     pending: list[tuple[Mapping[str, Any], list[istore.Row], list[Any], int]] = []
     size = 0
     for done, uuid in enumerate(todo, 1):

@@ -6,9 +6,9 @@ Each measurement runs in its own process (peak RSS is that process's ru_maxrss):
 - csirt-kit `sync_sources` into a fresh store (warninglists compiled and cached beforehand;
   the one-off compile is timed separately), then again with the manifest unchanged
   (the `intel sync` call, and the whole `csirt intel sync` command process);
-- peers in the same run: PyMISP `MISPEvent().load_file()` over every event file (what
-  a PyMISP-based importer spends only to parse, nothing stored), and plain `json.load`
-  of every file (the floor for reading the feed at all).
+- peers in the same run: PyMISP `MISPEvent().load_file()` over the first --pymisp-files
+  event files, extrapolated to all (what a PyMISP-based importer spends only to parse,
+  nothing stored), and plain `json.load` of every file (the floor for reading the feed).
 """
 
 from __future__ import annotations
@@ -27,13 +27,15 @@ sys.path.insert(0, str(REPO))
 
 CHILD_SYNC = """
 import json, resource, sys, time
+c = time.process_time()
 from csirt_kit.config import load_config
 from csirt_kit.store.db import open_store
 from csirt_kit.intel.sync import sync_sources
 cfg = load_config(sys.argv[1]); store = open_store(cfg.store_path)
 t = time.perf_counter(); report = sync_sources(cfg, store); s = time.perf_counter() - t
 r = report.results[0]
-print(json.dumps({"seconds": s, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": s, "process_cpu_seconds": time.process_time() - c,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "status": r.status, "events": r.events_fetched, "unchanged": r.events_unchanged,
                   "written": r.indicators_written, "warninglisted": r.warninglisted,
                   "problems": list(r.problems)[:3]}))
@@ -42,12 +44,14 @@ CHILD_PYMISP = """
 import json, resource, sys, time
 from pathlib import Path
 from pymisp import MISPEvent
+files = sorted(f for f in Path(sys.argv[1]).glob("*.json") if f.name != "manifest.json")
+sample = files[:int(sys.argv[2])] if len(sys.argv) > 2 else files
 t = time.perf_counter(); n = 0
-for f in Path(sys.argv[1]).glob("*.json"):
-    if f.name == "manifest.json":
-        continue
+for f in sample:
     e = MISPEvent(); e.load_file(str(f)); n += len(e.attributes) + sum(len(o.attributes) for o in e.objects)
-print(json.dumps({"seconds": time.perf_counter() - t, "attributes": n,
+s = time.perf_counter() - t
+print(json.dumps({"seconds_sample": s, "files": len(sample), "attributes": n,
+                  "seconds_extrapolated": s * len(files) / max(1, len(sample)),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 CHILD_JSON = """
@@ -82,6 +86,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="/tmp/csirt-bench-intel")
     parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--pymisp-files", type=int, default=100,
+                        help="event files the PyMISP peer parses (its time is extrapolated to all)")
     args = parser.parse_args()
     base = Path(args.dir)
     feed = base / f"feed-{args.total}"
@@ -105,12 +111,13 @@ def main() -> None:
     results["warninglists_compile"] = _child(CHILD_WL, env=env)
     results["warninglists_cached_load"] = _child(CHILD_WL, env=env)
     results["import"] = _child(CHILD_SYNC, str(config), env=env)
+    print(json.dumps({"import": results["import"]}), file=sys.stderr, flush=True)
     results["rerun"] = _child(CHILD_SYNC, str(config), env=env)
     t = time.perf_counter()
     cmd = subprocess.run([sys.executable, "-m", "csirt_kit", "--config", str(config), "-q", "intel", "sync"],
                          env=env, cwd=REPO, capture_output=True, text=True, check=False)
     results["rerun_command"] = {"seconds": time.perf_counter() - t, "exit": cmd.returncode}
-    results["peer_pymisp_load_file"] = _child(CHILD_PYMISP, str(feed), env=env)
+    results["peer_pymisp_load_file"] = _child(CHILD_PYMISP, str(feed), str(args.pymisp_files), env=env)
     results["peer_json_load"] = _child(CHILD_JSON, str(feed), env=env)
     print(json.dumps(results, indent=2))
 

@@ -173,3 +173,17 @@ def test_ttl_expires_feed_indicators(tmp_path: Path, feed_dir: Path, file_store:
     assert list(iter_active_indicators(file_store.conn, now=later)) == []
     assert list(iter_active_indicators(file_store.conn))
     assert EV1 and EV2 and EV3
+
+
+def test_event_that_comes_back_is_fetched_again(tmp_path: Path, feed_dir: Path, file_store: Store) -> None:
+    _sync(tmp_path, file_store, {"path": str(feed_dir)})
+    original = (feed_dir / "manifest.json").read_text()
+    manifest = json.loads(original)
+    del manifest[EV3]
+    (feed_dir / "manifest.json").write_text(json.dumps(manifest))
+    _sync(tmp_path, file_store, {"path": str(feed_dir)})
+    assert "unrelated.example" not in _values(file_store)
+    (feed_dir / "manifest.json").write_text(original)
+    back = _sync(tmp_path, file_store, {"path": str(feed_dir)})
+    assert back.events_fetched == 1
+    assert "unrelated.example" in _values(file_store)
