@@ -20,15 +20,18 @@ from csirt_kit.scan.report import ScanReport, persist
 from csirt_kit.store.assets import AssetFilter, list_assets
 from csirt_kit.store.db import Store
 
-STEP_NAMES = ("intel", "correlate", "web", "files", "logs", "cases", "sync")
+STEP_NAMES = ("intel", "correlate", "web", "files", "cms", "logs", "cases", "sync", "notify")
 STEP_HELP = {
     "intel": "sync every configured MISP server and feed (incremental)",
     "correlate": "match stored indicators against the inventory (intel.asset, vuln.software)",
     "web": "fetch the active sites with URLs and scan them (YARA, cloaking, redirects, defacement)",
     "files": "scan the webroots of active assets with YARA",
+    "cms": "check webroots: CMS core integrity, PHP in uploads, planted verification tokens, "
+           "persistence tricks",
     "logs": "scan the logs of active assets with YARA and stored indicators",
     "cases": "open or join cases for new findings according to the playbooks",
     "sync": "drain the outbox to the case backend and pull status changes back",
+    "notify": "send one message per new case to the configured channels (queued on failure)",
 }
 
 
@@ -142,6 +145,15 @@ def step_files(ctx: StepContext) -> Result:
     return _scan_result(ctx, report)
 
 
+def step_cms(ctx: StepContext) -> Result:
+    """CMS integrity and webroot traces."""
+    if not _active(ctx, "webroot"):
+        return "skipped", {}, [], "no active asset has a webroot"
+    from csirt_kit.scan.cms.scanner import scan_cms
+
+    return _scan_result(ctx, scan_cms(ctx.store, ctx.config, progress=ctx.progress))
+
+
 def step_logs(ctx: StepContext) -> Result:
     """Scan the inventory's logs."""
     from csirt_kit.pipeline.coverage import record_coverage
@@ -184,9 +196,26 @@ def step_sync(ctx: StepContext) -> Result:
     return ("partial" if result.unreachable else "ok"), counts, errors, ""
 
 
+def step_notify(ctx: StepContext) -> Result:
+    """Notify the team of new cases; a receiver that is down makes the step partial."""
+    from csirt_kit.notify.channels import load_channels
+    from csirt_kit.notify.dispatch import notify_new_cases
+
+    if not load_channels(ctx.config):
+        return "skipped", {}, [], "no notification channel configured"
+    result = notify_new_cases(ctx.store, ctx.config)
+    counts = {"enqueued": result.enqueued, "sent": result.sent, "queued": result.queued,
+              "failed": result.failed}
+    errors = [{"target": "notify", "error": e} for e in result.errors]
+    if result.misconfigured:
+        return "failed", counts, errors, "a channel's secret variable is not set"
+    return ("partial" if result.unreachable else "ok"), counts, errors, ""
+
+
 STEPS: dict[str, Callable[[StepContext], Result]] = {
     "intel": step_intel, "correlate": step_correlate, "web": step_web, "files": step_files,
-    "logs": step_logs, "cases": step_cases, "sync": step_sync,
+    "cms": step_cms, "logs": step_logs, "cases": step_cases, "sync": step_sync,
+    "notify": step_notify,
 }
 
 
