@@ -34,3 +34,16 @@ def test_rule_sets_without_log_hits_find_nothing(tmp_path: Path, log_rules: obje
     (tmp_path / "clean.log").write_text("".join(access_line(path=f"/ok{i}") for i in range(200)))
     report = scan_logs([str(tmp_path / "clean.log")], rules=log_rules)  # type: ignore[arg-type]
     assert [f for f in report.findings if ":test_" in (f.rule or "")] == []
+
+
+def test_every_matching_line_is_mapped_beyond_yaras_instance_cap(tmp_path: Path, log_rules: object) -> None:
+    lines = [access_line(path=f"/page{i}") for i in range(3000)]
+    attacks = list(range(7, 3000, 6))  # 499 attack lines in one chunk; YARA reports 20 per scan
+    for i in attacks:
+        lines[i] = access_line(path=f"/q?id={i}%20UNION%20SELECT%20x")
+    (tmp_path / "access.log").write_text("".join(lines))
+    report = scan_logs([str(tmp_path / "access.log")], rules=log_rules)  # type: ignore[arg-type]
+    sqli = [f for f in report.findings if f.rule == "logs/test_attacks.yar:test_sqli"]
+    assert len(sqli) == 1
+    ev = sqli[0].evidence
+    assert (ev["count"], ev["line"], ev["last_line"]) == (len(attacks), attacks[0] + 1, attacks[-1] + 1)

@@ -206,11 +206,18 @@ def scan_log_file(path: str, *, asset_id: str | None = None, rules: LogRules | N
     return ScanReport(tuple(scan.findings()), tuple(errors), stats)
 
 
-def _yara_chunk(scan: _FileScan, rules: LogRules, chunk: bytes, base: int,
-                errors: list[ScanError], settings: LogSettings) -> bool:
-    """YARA over one chunk, each string instance mapped to its line; True if YARA failed."""
-    from csirt_kit.scan.rules import MatchError
+def _yara_chunk(scan: _FileScan, rules: LogRules, chunk: bytes, base: int, errors: list[ScanError],
+                settings: LogSettings, only: set[str] | None = None,
+                seen: dict[str, set[int]] | None = None) -> bool:
+    """YARA over one chunk, each string instance mapped to its line; True if YARA failed.
 
+    YARA reports at most MAX_STRING_HITS instances per rule; a rule that reaches the cap is
+    looked for again in each half of the chunk (at a line end), down to single lines, so
+    every matching line is found. Lines already recorded for a rule are not counted twice.
+    """
+    from csirt_kit.scan.rules import MAX_STRING_HITS, MatchError
+
+    seen = {} if seen is None else seen
     try:
         hits = rules.match(chunk, externals={"filename": os.path.basename(scan.path),
                                              "filepath": scan.path},
@@ -218,17 +225,25 @@ def _yara_chunk(scan: _FileScan, rules: LogRules, chunk: bytes, base: int,
     except MatchError as exc:
         errors.append(ScanError(scan.path, f"YARA: {exc.what} (at line {base + 1})"))
         return True
+    capped: set[str] = set()
     for hit in hits:
+        if only is not None and hit.ref not in only:
+            continue
+        lines = seen.setdefault(hit.ref, set())
         mapper = _LineMapper(chunk, base)
-        seen: set[int] = set()
-        offsets = sorted({s.offset for s in hit.strings}) or [0]
-        for offset in offsets:
+        for offset in sorted({s.offset for s in hit.strings}) or [0]:
             line_no, raw = mapper.at(offset)
-            if line_no in seen:
-                continue
-            seen.add(line_no)
-            scan.record("yara.log", hit.ref, line_no, raw, hit)
-    return False
+            if line_no not in lines:
+                lines.add(line_no)
+                scan.record("yara.log", hit.ref, line_no, raw, hit)
+        if len(hit.strings) >= MAX_STRING_HITS:
+            capped.add(hit.ref)
+    if not capped or chunk.count(b"\n") < 2:
+        return False
+    mid = chunk.rfind(b"\n", 0, len(chunk) // 2) + 1 or chunk.find(b"\n") + 1
+    left, right = chunk[:mid], chunk[mid:]
+    return (_yara_chunk(scan, rules, left, base, errors, settings, capped, seen)
+            or _yara_chunk(scan, rules, right, base + left.count(b"\n"), errors, settings, capped, seen))
 
 
 def scan_logs(paths: Sequence[str], *, asset_id: str | None = None, rules: LogRules | None = None,
