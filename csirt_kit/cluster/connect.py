@@ -69,7 +69,7 @@ def cluster_settings(config: Config | None, address: str | None = None) -> Clust
             tls_client_cert=str(get("cluster.tls_client_cert", "") or ""),
             tls_client_key=str(get("cluster.tls_client_key", "") or ""),
             tls_client_key_env=str(get("cluster.tls_client_key_env", "") or ""),
-            require_encryption=bool(get("cluster.require_encryption", False)),
+            require_encryption=_flag(get("cluster.require_encryption", False)),
             file_batch_bytes=int(get("cluster.file_batch_bytes", d.file_batch_bytes)),
             file_batch_files=int(get("cluster.file_batch_files", d.file_batch_files)),
             log_range_bytes=int(get("cluster.log_range_bytes", d.log_range_bytes)),
@@ -78,6 +78,13 @@ def cluster_settings(config: Config | None, address: str | None = None) -> Clust
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad [cluster] value: {exc}", where=config.where(),
                           fix="numbers for timeouts, retries and sizes") from None
+
+
+def _flag(value: object) -> bool:
+    # Env overrides of keys without a default arrive as text.
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def security(settings: ClusterSettings, config: Config | None = None) -> Any:

@@ -67,7 +67,8 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
     errors: list[ScanError] = []
     findings: list[Finding] = []
     per_worker: dict[str, int] = {}
-    counts = {"files": 0, "bytes": 0, "done": 0, "symlinks_skipped": 0}
+    counts: dict[str, float] = {"files": 0, "bytes": 0, "done": 0, "symlinks_skipped": 0,
+                                "task_seconds": 0.0}
     jobs: deque[Job[tuple[str, Any]]] = deque()
     for path, asset_id, host in parts:
         pinned = where.get(host) if host else None
@@ -83,6 +84,7 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
                               for t in (info if kind == "scan" else [info]))
                 continue
             per_worker[done.worker] = per_worker.get(done.worker, 0) + 1
+            counts["task_seconds"] += done.seconds
             if kind == "list":
                 listing = done.value
                 errors.extend(listing.errors)
@@ -95,7 +97,7 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
                     jobs.append(Job(("scan", batch), worker.scan_file_batch,
                                     (ruleset.rules_hash, compiled, batch, options.max_size,
                                      options.timeout), where.get(host) if host else None))
-                progress("files", counts["done"], counts["files"])
+                progress("files", int(counts["done"]), int(counts["files"]))
                 continue
             owners = {t.path: t.asset_id for t in info}
             for r in done.value:
@@ -104,7 +106,7 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
                 else:
                     findings.extend(result_findings(r, owners.get(r.path), seen))
             counts["done"] += len(info)
-            progress("files", counts["done"], counts["files"])
+            progress("files", int(counts["done"]), int(counts["files"]))
     except ClusterLost as lost:
         lost.partial = ScanReport(tuple(findings), tuple(errors), _stats(roots, ruleset, counts,
                                                                            per_worker, started))
@@ -113,13 +115,14 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
                       _stats(roots, ruleset, counts, per_worker, started))
 
 
-def _stats(roots: Sequence[Root], ruleset: RuleSet, counts: dict[str, int],
+def _stats(roots: Sequence[Root], ruleset: RuleSet, counts: dict[str, float],
            per_worker: dict[str, int], started: float) -> dict[str, Any]:
     return {"targets": len(roots), "files": counts["files"], "bytes": counts["bytes"],
             "scanned": counts["done"], "rules": ruleset.rule_count,
             "rules_hash": ruleset.rules_hash[:16], "rule_problems": len(ruleset.errors),
             "workers": len(per_worker), "cluster_tasks": dict(sorted(per_worker.items())),
             "symlinks_skipped": counts["symlinks_skipped"],
+            "task_seconds": round(counts["task_seconds"], 3),
             "seconds": round(time.monotonic() - started, 3)}
 
 

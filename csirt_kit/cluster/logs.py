@@ -132,7 +132,8 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
     files: dict[str, _File] = {}
     errors: list[ScanError] = []
     findings: list[Finding] = []
-    stats: dict[str, Any] = {"bytes": 0, "lines": 0, "lines_cut": 0, "indicators": 0}
+    stats: dict[str, Any] = {"bytes": 0, "lines": 0, "lines_cut": 0, "indicators": 0,
+                             "task_seconds": 0.0}
     formats: dict[str, str] = {}
     per_worker: dict[str, int] = {}
     progress_total = [0, 0]  # ranges done, ranges known
@@ -171,6 +172,7 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
         for (kind, info), done, failed in stream(client, jobs, retries=cluster.retries):
             if done is not None:
                 per_worker[done.worker] = per_worker.get(done.worker, 0) + 1
+                stats["task_seconds"] = round(stats["task_seconds"] + done.seconds, 4)
             if kind == "plan":
                 i = info
                 st = state[i]

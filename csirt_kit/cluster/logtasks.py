@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from csirt_kit.cluster.ranges import LogFile, RangeResult, plan_file, range_chunks
-from csirt_kit.cluster.worker import Done, rules_for, worker_name
+from csirt_kit.cluster.worker import Done, rules_for, since, worker_name
 from csirt_kit.scan.logs.iocs import IocMatcher
 from csirt_kit.scan.logs.reader import LogReadError, expand_paths, iter_chunks
 from csirt_kit.scan.report import ScanError
@@ -38,10 +39,11 @@ def matcher_for(key: str, indicators: Sequence[Any] | None) -> IocMatcher | None
 def plan_logs(paths: Sequence[str], rotated: bool, fmt: str, settings: Any, matcher_key: str,
               indicators: Sequence[Any] | None) -> Done:
     """Files of one target (globs and rotated siblings expanded here), patterns that matched nothing."""
+    started = time.perf_counter()
     files, missing = expand_paths(paths, rotated=rotated)
     matcher = matcher_for(matcher_key, indicators)
     planned = [plan_file(p, settings, fmt) for p in files]
-    return Done(worker_name(), (planned, missing, matcher.count if matcher else 0))
+    return Done(worker_name(), (planned, missing, matcher.count if matcher else 0), since(started))
 
 
 def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], asset_id: str | None,
@@ -50,6 +52,7 @@ def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], 
     """Scan one range (or a whole gzip file) exactly as scan_log_file scans those chunks."""
     from csirt_kit.scan.logs.scanner import _FileScan, _LineMapper, _yara_chunk
 
+    started = time.perf_counter()
     rules = rules_for(rules_hash, compiled)
     matcher = matcher_for(matcher_key, indicators)
     res = RangeResult(file.path, index)
@@ -80,4 +83,4 @@ def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], 
     for err in errors:
         m = _AT_LINE.search(err.error)
         res.errors.append((int(m.group(1)) if m else 0, err.error))
-    return Done(worker_name(), res)
+    return Done(worker_name(), res, since(started))

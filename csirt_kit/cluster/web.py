@@ -18,7 +18,7 @@ from typing import Any
 from csirt_kit.cluster.check import verify_workers
 from csirt_kit.cluster.connect import ClusterSettings, cluster_settings
 from csirt_kit.cluster.stream import ClusterLost, Job, stream, windowed
-from csirt_kit.cluster.worker import Done, rules_for, worker_name
+from csirt_kit.cluster.worker import Done, rules_for, since, worker_name
 from csirt_kit.config import Config
 from csirt_kit.models import Finding
 from csirt_kit.progress import ProgressFn, no_progress
@@ -34,6 +34,7 @@ from csirt_kit.timeutil import iso
 def scan_web_batch(rules_hash: str, compiled: bytes | None, scope: set[str], settings: WebSettings,
                    targets: Sequence[WebTarget], yara_timeout: int) -> Done:
     """Scan the targets of a few hosts on this worker (the fetcher keeps the per-host limit)."""
+    started = time.perf_counter()
     rules = rules_for(rules_hash, compiled)
     fetcher = Fetcher(settings, scope)
     try:
@@ -42,7 +43,7 @@ def scan_web_batch(rules_hash: str, compiled: bytes | None, scope: set[str], set
                                                               yara_timeout)), targets))
     finally:
         fetcher.close()
-    return Done(worker_name(), results)
+    return Done(worker_name(), results, since(started))
 
 
 def host_batches(targets: Sequence[WebTarget], hosts_per_batch: int) -> list[list[WebTarget]]:
@@ -75,6 +76,7 @@ def cluster_scan_web(client: Any, store: Store, config: Config | None, ruleset: 
     results: list[tuple[WebTarget, Any]] = []
     errors: list[ScanError] = []
     per_worker: dict[str, int] = {}
+    busy = [0.0]
     done_targets = 0
     try:
         for batch, done, failed in stream(client, jobs, retries=cluster.retries):
@@ -82,18 +84,19 @@ def cluster_scan_web(client: Any, store: Store, config: Config | None, ruleset: 
                 errors.extend(ScanError(t.url, failed) for t in batch)
             else:
                 per_worker[done.worker] = per_worker.get(done.worker, 0) + 1
+                busy[0] += done.seconds
                 results.extend(done.value)
             done_targets += len(batch)
             progress("web", done_targets, len(planned))
     except ClusterLost as lost:
-        lost.partial = _report(store, results, errors, settings, planned, per_worker, started)
+        lost.partial = _report(store, results, errors, settings, planned, per_worker, started, busy[0])
         raise
-    return _report(store, results, errors, settings, planned, per_worker, started)
+    return _report(store, results, errors, settings, planned, per_worker, started, busy[0])
 
 
 def _report(store: Store, results: list[tuple[WebTarget, Any]], errors: list[ScanError],
             settings: WebSettings, planned: Sequence[WebTarget], per_worker: dict[str, int],
-            started: float) -> ScanReport:
+            started: float, busy: float) -> ScanReport:
     results.sort(key=lambda r: r[0].url)
     findings: dict[str, Finding] = {}
     for _, res in results:
@@ -104,6 +107,6 @@ def _report(store: Store, results: list[tuple[WebTarget, Any]], errors: list[Sca
     all_errors = (*(e for _, res in results for e in res.errors), *errors)
     stats = {"targets": len(planned), "requests": sum(r.requests for _, r in results),
              "identities": [i.name for i in settings.identities], "workers": len(per_worker),
-             "cluster_tasks": dict(sorted(per_worker.items())),
+             "cluster_tasks": dict(sorted(per_worker.items())), "task_seconds": round(busy, 3),
              "seconds": round(time.monotonic() - started, 3)}
     return ScanReport(tuple(findings.values()), tuple(all_errors), stats)

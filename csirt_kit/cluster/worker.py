@@ -12,6 +12,7 @@ import os
 import platform
 import socket
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Done:
 
     worker: str
     value: Any
+    seconds: float = 0.0  # time the task ran on its worker
 
 
 def worker_name() -> str:
@@ -44,6 +46,11 @@ def worker_name() -> str:
         return str(get_worker().name)
     except (ImportError, ValueError):
         return ""
+
+
+def since(started: float) -> float:
+    """Seconds since a perf_counter reading, rounded for stats."""
+    return round(time.perf_counter() - started, 4)
 
 
 def rules_for(rules_hash: str, compiled: bytes | None) -> RuleSet | None:
@@ -107,6 +114,7 @@ def list_files(roots: Sequence[tuple[str, str | None]], max_size: int) -> Done:
     """Walk roots on this worker (symlinks not followed); a missing root is a scan error."""
     from csirt_kit.scan.files import FileTarget, walk
 
+    started = time.perf_counter()
     stats: dict[str, int] = {}
     targets: list[FileTarget] = []
     errors: list[ScanError] = []
@@ -117,7 +125,7 @@ def list_files(roots: Sequence[tuple[str, str | None]], max_size: int) -> Done:
             else:
                 targets.append(FileTarget(item[0], item[1], asset_id))
     return Done(worker_name(), Listing(tuple(targets), tuple(errors),
-                                       stats.get("symlinks_skipped", 0)))
+                                       stats.get("symlinks_skipped", 0)), since(started))
 
 
 def _os_reason(exc: OSError) -> str:
@@ -143,6 +151,7 @@ def scan_file_batch(rules_hash: str, compiled: bytes, batch: Sequence[Any], max_
     from csirt_kit.scan.filetypes import externals_for
     from csirt_kit.scan.rules import to_hit
 
+    started = time.perf_counter()
     ruleset = rules_for(rules_hash, compiled)
     assert ruleset is not None
     rules = ruleset.yara_rules
@@ -171,4 +180,4 @@ def scan_file_batch(rules_hash: str, compiled: bytes, batch: Sequence[Any], max_
             out.append(FileResult(target.path, hits=tuple(to_hit(m) for m in matches),
                                   sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                                   mtime=st.st_mtime))
-    return Done(worker_name(), out)
+    return Done(worker_name(), out, since(started))

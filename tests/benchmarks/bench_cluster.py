@@ -33,6 +33,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# Dask's statistical profiler walks every thread's stack every 10 ms; a web task runs 64
+# fetch threads, and on this loaded machine the profiler once stalled a worker for minutes.
+os.environ.setdefault("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "False")
 
 import psutil  # noqa: E402
 
@@ -178,7 +181,7 @@ def main() -> None:
     wrules = load_rules(None, scopes=("web",))
     settings = LogSettings()
     targets = [LogTarget((str(p),), f"a{i}") for i, p in enumerate(logs)]
-    cluster_cfg = ClusterSettings(log_range_bytes=16 << 20)
+    cluster_cfg = ClusterSettings(log_range_bytes=4 << 20, file_batch_bytes=4 << 20)
 
     def fresh_store(name: str) -> Any:
         path = base / f"{name}-{time.time_ns()}.db"
@@ -188,16 +191,17 @@ def main() -> None:
 
     rows: list[dict[str, Any]] = []
 
-    def record(part: str, how: str, secs: float, mb: float, size: float, unit: str, same: bool | None) -> None:
+    def record(part: str, how: str, secs: float, mb: float, size: float, unit: str, same: bool | None,
+               rep: Any = None) -> None:
         rows.append({"part": part, "how": how, "seconds": round(secs, 2), "rate": round(size / secs, 2),
-                     "unit": unit, "submitter_rss_mb": mb, "same_findings": same})
+                     "unit": unit, "submitter_rss_mb": mb, "same_findings": same,
+                     "tasks": sum(rep.stats.get("cluster_tasks", {}).values()) if rep else None,
+                     "task_seconds": rep.stats.get("task_seconds") if rep else None})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
 
-    local_l, s, mb = timed(lambda: scan_logs([str(p) for p in logs], rules=lrules, indicators=inds,
-                                             settings=settings))
-    # scan_logs runs per asset in the product; one call per file keeps asset ids comparable
-    local_l = [scan_logs([str(p)], asset_id=f"a{i}", rules=lrules, indicators=inds, settings=settings)
-               for i, p in enumerate(logs)]
+    # one scan_logs per asset, as scan_inventory_logs does (and as the cluster targets are)
+    local_l, s, mb = timed(lambda: [scan_logs([str(p)], asset_id=f"a{i}", rules=lrules, indicators=inds,
+                                              settings=settings) for i, p in enumerate(logs)])
     record("logs", "single process (scan_logs)", s, mb, log_mb, "MB/s", None)
     local_f1, s, mb = timed(lambda: scan_files(frules, [(root, "w")], options=FileOptions(
         workers=1, content_cache=False, in_process_below=0)))
@@ -222,26 +226,29 @@ def main() -> None:
             rep, s, mb = timed(lambda: cluster_scan_logs(client, lrules, targets, indicators=inds,
                                                          settings=settings, cluster=cluster_cfg))
             same = facts(rep) == sorted(x for r in local_l for x in facts(r))
-            record("logs", f"cluster, {n} worker(s)", s, mb, log_mb, "MB/s", same)
+            record("logs", f"cluster, {n} worker(s)", s, mb, log_mb, "MB/s", same, rep)
             rep, s, mb = timed(lambda: cluster_scan_files(client, frules, [(root, "w")],
                                                           settings=cluster_cfg))
-            record("webroot", f"cluster, {n} worker(s)", s, mb, www_mb, "MB/s", facts(rep) == facts(local_f1))
+            record("webroot", f"cluster, {n} worker(s)", s, mb, www_mb, "MB/s", facts(rep) == facts(local_f1),
+                   rep)
             st = fresh_store(f"c{n}")
             rep, s, mb = timed(lambda st=st: cluster_scan_web(client, st, config, wrules, targets=urls,
                                                         cluster=cluster_cfg))
             st.close()
-            record("web", f"cluster, {n} worker(s)", s, mb, len(urls), "sites/s", facts(rep) == facts(local_w))
+            record("web", f"cluster, {n} worker(s)", s, mb, len(urls), "sites/s", facts(rep) == facts(local_w),
+                   rep)
     server.stop()
     doc = {"machine": {"cpus": os.cpu_count(), "load_1m": os.getloadavg()[0]},
            "sizes": {"log_mb": round(log_mb, 1), "webroot_mb": round(www_mb, 1), "files": args.files,
                      "sites": len(urls)},
            "per_task_ms": per_task, "rows": rows}
     print(json.dumps(doc, indent=2))
-    print("\n| part | how | seconds | rate | submitter RSS growth | same findings |")
-    print("|---|---|---|---|---|---|")
+    print("\n| part | how | wall s | rate | tasks | task s (sum) | submitter RSS growth | same findings |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['part']} | {r['how']} | {r['seconds']} | {r['rate']} {r['unit']} | "
-              f"{r['submitter_rss_mb']} MB | {'' if r['same_findings'] is None else r['same_findings']} |")
+              f"{r['tasks'] or ''} | {r['task_seconds'] or ''} | {r['submitter_rss_mb']} MB | "
+              f"{'' if r['same_findings'] is None else r['same_findings']} |")
 
 
 if __name__ == "__main__":

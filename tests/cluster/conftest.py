@@ -35,7 +35,9 @@ def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> None:
 @pytest.fixture(scope="package")
 def cluster() -> Iterator[Any]:
     """A LocalCluster with two worker processes (nannies restart a killed one)."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+    import dask
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=":0",
                                   memory_limit="600MiB", silence_logs=40) as lc:
         yield lc

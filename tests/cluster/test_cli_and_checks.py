@@ -92,3 +92,26 @@ def test_a_worker_with_another_version_is_refused(
     assert any("0.0.0-other" in p for p in result.json["problems"])
     with pytest.raises(ConfigError, match="refusing a cluster whose workers differ"):
         cluster_scan_files(client, file_rules, [(write_webroot(tmp_path / "w", 3), None)])
+
+
+def test_cluster_scan_keeps_what_was_scanned_when_the_scheduler_goes_away(
+        cluster: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csirt_kit.cluster import run
+    from csirt_kit.cluster.stream import ClusterLost
+    from csirt_kit.findings import make_finding
+    from csirt_kit.scan.report import ScanReport
+
+    kept = make_finding("yara.file", "high", "Web shell", asset_id=None, ref="files/x.yar:shell",
+                        locus="/srv/www/a/up.php", rule="files/x.yar:shell",
+                        evidence={"path": "/srv/www/a/up.php"})
+
+    def lose(*_a: Any, **_k: Any) -> ScanReport:
+        raise ClusterLost("the Dask scheduler went away (cancelled)", cluster.scheduler_address,
+                          partial=ScanReport((kept,)))
+
+    monkeypatch.setattr(run, "scan_inventory", lose)
+    result = cli(["--json", "cluster", "scan", "--cluster", cluster.scheduler_address], expect=4)
+    assert result.json["error"]["exit_code"] == 4 and "went away" in result.json["error"]["message"]
+    assert "stored 1 finding(s) scanned before" in result.stderr
+    listed = cli(["--json", "findings", "list"]).json
+    assert [f["fingerprint"] for f in listed["items"]] == [kept.fingerprint]
