@@ -4,11 +4,12 @@ Keys of every entry (defaults in brackets): ``name``, ``type`` (telegram | smtp 
 slack), ``enabled`` [true], ``playbooks`` [[] = all], ``min_severity`` ["high"], ``lang``
 [general.lang: "id" or "en"], ``digest`` [false: one message per new case; true: one daily
 digest per department instead], ``timeout`` [10 s], ``backfill_hours`` [24: cases opened this
-long before the channel first ran still get a message], ``max_per_run`` [100], ``verify_tls`` [true].
+long before the channel first ran still get a message], ``max_per_run`` [100], ``verify_tls``
+[true], ``cafile`` [system CAs: a CA bundle for a private CA].
 
 Per type: telegram ``bot_token_env``, ``chat_id``, ``api_url`` [https://api.telegram.org];
 smtp ``host``, ``port`` [587, or 25 without STARTTLS], ``starttls`` [true], ``username``,
-``password_env``, ``from``, ``to`` (list), ``cafile``; webhook ``url``, ``secret_env``
+``password_env``, ``from``, ``to`` (list); webhook ``url``, ``secret_env``
 (optional HMAC-SHA256 key); slack ``url_env`` (the incoming-webhook URL is itself a secret).
 Secrets are only ever named by environment variable and registered for redaction.
 """
@@ -30,10 +31,10 @@ log = logging.getLogger(__name__)
 TYPES = ("telegram", "smtp", "webhook", "slack")
 LANGS = ("id", "en")
 COMMON_KEYS = {"name", "type", "enabled", "playbooks", "min_severity", "lang", "digest",
-               "timeout", "backfill_hours", "max_per_run", "verify_tls"}
+               "timeout", "backfill_hours", "max_per_run", "verify_tls", "cafile"}
 TYPE_KEYS: dict[str, set[str]] = {
     "telegram": {"bot_token_env", "chat_id", "api_url"},
-    "smtp": {"host", "port", "starttls", "username", "password_env", "from", "to", "cafile"},
+    "smtp": {"host", "port", "starttls", "username", "password_env", "from", "to"},
     "webhook": {"url", "secret_env"},
     "slack": {"url_env"},
 }
@@ -131,7 +132,7 @@ def parse_channel(config: Config, index: int, entry: Any, default_lang: str) -> 
     lang = entry.get("lang", default_lang)
     if lang not in LANGS:
         raise _fail(config, label, "lang", f"unknown language {lang!r}", 'use "id" or "en"')
-    options = {k: v for k, v in entry.items() if k in TYPE_KEYS[kind]}
+    options = {k: v for k, v in entry.items() if k in TYPE_KEYS[kind] or k == "cafile"}
     _check_options(config, label, kind, options)
     return Channel(
         name=name, type=kind, lang=lang, playbooks=tuple(entry.get("playbooks", [])),

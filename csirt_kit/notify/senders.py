@@ -122,7 +122,9 @@ def send_slack(config: Config, channel: Channel, message: Message, delivery_id: 
     path = urlsplit(url).path
     if len(path) > 8:
         register_secret(path)  # error texts from requests name the path without the host
-    body = json.dumps({"text": message.text}, ensure_ascii=False).encode("utf-8")
+    # Slack reads &, < and > as markup; names from the inventory must show as written.
+    text = message.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
     _classify(_post(channel, url, body, {}), "the Slack webhook")
 
 

@@ -165,3 +165,13 @@ def test_daily_digest_per_department(store: Store, tmp_path: Path, webhook: Webh
     assert docs["Dinas B"]["subject"].startswith("Ringkasan harian untuk Dinas B, ")
     assert docs["Dinas B"]["subject"].endswith(": 1 kasus baru")
     assert notify_new_cases(store, config, now=tomorrow).enqueued == 0
+
+
+def test_slack_text_is_escaped(store: Store, tmp_path: Path, slack: SlackStandIn) -> None:
+    from dataclasses import replace
+
+    config = config_at(write_config(tmp_path, [{
+        "name": "team", "type": "slack", "url_env": "CSIRT_TEST_SLACK_URL"}]))
+    add_cases(store, config, [replace(asset(1), name="Dinas <PU> & Tata Ruang")], [webshell("web-001")])
+    assert notify_new_cases(store, config).sent == 1
+    assert "Web shell on Dinas &lt;PU&gt; &amp; Tata Ruang" in slack.texts[0]
