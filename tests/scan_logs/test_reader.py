@@ -58,11 +58,15 @@ def test_over_long_line_is_cut_and_still_counts_as_one_line(tmp_path: Path) -> N
     assert max(len(c) for c, _ in out) <= 1024 + 2048 + 1
 
 
-def test_long_lines_inside_one_chunk_are_cut_too(tmp_path: Path) -> None:
-    (tmp_path / "l.log").write_bytes(b"a\n" + b"B" * 5000 + b"\nc\n")
-    out = list(iter_chunks(str(tmp_path / "l.log"), ReadLimits(chunk_size=1 << 20, max_line=100)))
-    assert b"".join(c for c, _ in out) == b"a\n" + b"B" * 100 + b"\nc\n"
-    assert sum(cut for _, cut in out) == 1
+def test_long_line_inside_one_chunk_is_matched_but_its_snippet_is_short(tmp_path: Path) -> None:
+    from csirt_kit.models import Indicator
+
+    (tmp_path / "l.log").write_text(access_line(ip="203.0.113.8", path="/" + "B" * 5000))
+    settings = LogSettings(limits=ReadLimits(chunk_size=1 << 20, max_line=100))
+    report = scan_logs([str(tmp_path / "l.log")], indicators=[Indicator("t", "ip-src", "203.0.113.8")],
+                       settings=settings)
+    assert len(report.findings) == 1
+    assert len(report.findings[0].evidence["snippet"]) <= 301
 
 
 def test_gzip_bomb_is_stopped_as_a_scan_error(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """Log files as streams of whole-line chunks: plain or gzip, rotated sets, bounded memory.
 
-A chunk always ends at a line end, so a line never straddles two chunks. A line longer
-than ``max_line`` is cut to that length (the rest of it is skipped, it is still counted
-as one line), so memory stays near ``chunk_size + max_line`` whatever the file holds.
+A chunk always ends at a line end, so a line never straddles two chunks. A line that
+would carry more than ``max_line`` bytes past a chunk's end is cut to that length (the
+rest of it is skipped, it is still counted as one line), so memory stays near
+``chunk_size + max_line`` whatever the file holds; a long line inside one chunk is kept
+whole for matching (evidence snippets are cut to 300 characters). csirt_kit.cluster's
+range reader mirrors this function: change both together.
 Gzip input is decompressed in a stream with two caps against decompression bombs: a
 total output size and an output/input ratio; tripping either raises ``LogReadError``.
 """
@@ -189,15 +192,6 @@ def open_log(path: str, limits: ReadLimits) -> tuple[BinaryIO, object]:
     return raw, raw
 
 
-def _cap_lines(chunk: bytes, max_line: int) -> tuple[bytes, int]:
-    """Cut lines longer than max_line inside a chunk (split and max run at C speed)."""
-    lines = chunk.split(b"\n")
-    if max(map(len, lines)) <= max_line:
-        return chunk, 0
-    long_lines = sum(1 for line in lines if len(line) > max_line)
-    return b"\n".join(line[:max_line] for line in lines), long_lines
-
-
 def iter_chunks(path: str, limits: ReadLimits | None = None) -> Iterator[tuple[bytes, int]]:
     """Yield (chunk of whole lines, lines cut) pairs; every chunk ends with a newline."""
     limits = limits or ReadLimits()
@@ -228,9 +222,6 @@ def iter_chunks(path: str, limits: ReadLimits | None = None) -> Iterator[tuple[b
             if len(carry) > limits.max_line:
                 whole += carry[:limits.max_line] + b"\n"
                 carry, skipping, cut = b"", True, 1
-            if len(whole) > limits.max_line:
-                whole, long_lines = _cap_lines(whole, limits.max_line)
-                cut += long_lines
             if whole:
                 yield whole, cut
             elif cut:

@@ -179,6 +179,6 @@ def _short(exc: BaseException) -> str:
     for marker in ("certificate verify failed", "Connection refused", "Name or service not known",
                    "Max retries exceeded"):
         if marker in text:
-            tail = text.split(marker, 1)[1].split(")")[0].strip(" :")
+            tail = text.split(marker, 1)[1].split(" (")[0].split(")")[0].strip(" :'\"")
             return marker + (f": {tail}" if tail and marker == "certificate verify failed" else "")
     return text[:200]
