@@ -121,3 +121,28 @@ def test_scan_files_bad_input_is_reported_and_the_run_continues(cli: Any, tmp_pa
 def test_scan_files_needs_a_path_or_webroots(cli: Any) -> None:
     result = cli(["scan", "files"], expect=2)
     assert "--webroots" in result.stderr
+
+
+def test_a_cli_rescan_takes_unchanged_content_from_the_store_cache(cli: Any, tmp_path: Path) -> None:
+    root = _webroot(tmp_path)
+    first = cli(["--json", "scan", "files", root]).json
+    again = cli(["--json", "scan", "files", root]).json
+    assert first["stats"]["scanned"] == 2 and again["stats"]["scanned"] == 0
+    assert sorted(f["fingerprint"] for f in again["findings"]) == sorted(
+        f["fingerprint"] for f in first["findings"])
+
+
+def test_scan_webroots_library_entry_returns_a_report(cli: Any, tmp_path: Path) -> None:
+    from csirt_kit.config import load_config
+    from csirt_kit.scan.webroots import scan_webroots
+    from csirt_kit.store.db import open_store
+
+    root = _webroot(tmp_path)
+    _inventory(tmp_path, cli, f"web-1,Portal,website,Diskominfo,active,{root}\n")
+    config = load_config()
+    store = open_store(str(config.store_path))
+    calls: list[int] = []
+    report = scan_webroots(store, config, progress=lambda _l, done, _t: calls.append(done))
+    store.close()
+    assert {f.asset_id for f in report.findings} == {"web-1"} and report.errors == ()
+    assert report.stats["targets"] == 1 and calls and calls[-1] == 2
