@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 # Dask's statistical profiler walks every thread's stack every 10 ms; a web task runs 64
-# fetch threads, and on this loaded machine the profiler once stalled a worker for minutes.
+# fetch threads; with it on, a web phase here once crawled for minutes (see README).
 os.environ.setdefault("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "False")
 
 import psutil  # noqa: E402
