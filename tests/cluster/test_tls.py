@@ -83,3 +83,9 @@ def test_encryption_required_without_tls_is_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("CSIRT_KIT_CLUSTER__REQUIRE_ENCRYPTION", "true")
     result = cli(["cluster", "status"], expect=2)
     assert "require_encryption" in result.stderr
+
+
+def test_without_a_cluster_nothing_connects(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CSIRT_KIT_CLUSTER__SCHEDULER", raising=False)
+    assert connect(load_config()) is None
+    assert connect(None) is None
