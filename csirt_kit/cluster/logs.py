@@ -189,7 +189,7 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
                         st.reports[f.path] = ([], [ScanError(f.path, f.error)])
                         continue
                     formats[f.path] = f.fmt
-                    starts = [0] if f.gzip else split_points(f.size, size)
+                    starts = [0] if f.gzip else split_points(f.size, size, log.limits)
                     fk = f"{i}\0{f.path}"
                     files[fk] = _File(f, i, count=len(starts))
                     progress_total[1] += len(starts)

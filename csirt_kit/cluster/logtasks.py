@@ -60,7 +60,7 @@ def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], 
     errors: list[ScanError] = []
     yara_failed = False
     chunks = (iter_chunks(file.path, settings.limits) if file.gzip
-              else range_chunks(file.path, start, set(stops), settings.limits, res))
+              else range_chunks(file.path, start, set(stops), settings.limits))
     try:
         for chunk, cut in chunks:
             scan.cut += cut

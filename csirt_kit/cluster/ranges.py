@@ -61,8 +61,8 @@ def usable_carry(fh: Any, pos: int, max_line: int) -> bytes | None:
     return tail[nl + 1:]
 
 
-def range_chunks(path: str, start: int, stop_points: set[int], limits: ReadLimits,
-                 result: RangeResult) -> Iterator[tuple[bytes, int]]:
+def range_chunks(path: str, start: int, stop_points: set[int], limits: ReadLimits
+                 ) -> Iterator[tuple[bytes, int]]:
     """Chunks (and lines cut) of the range starting at usable split `start`, as iter_chunks makes them.
 
     Stops at the first block boundary in `stop_points` where the state is usable again.
@@ -115,8 +115,14 @@ def range_chunks(path: str, start: int, stop_points: set[int], limits: ReadLimit
         fh.close()
 
 
-def split_points(size: int, range_bytes: int) -> list[int]:
-    """Nominal starts of the ranges of a file of `size` bytes (0 first)."""
+def split_points(size: int, range_bytes: int, limits: ReadLimits | None = None) -> list[int]:
+    """Nominal starts of the ranges of a file of `size` bytes (0 first).
+
+    Only [0] when a block could hold no whole capped line (chunk_size <= max_line + 1):
+    then the usable-split rule does not hold and the file is read in one pass.
+    """
+    if limits is not None and limits.chunk_size <= limits.max_line + 1:
+        return [0]
     return list(range(0, max(size, 1), range_bytes)) or [0]
 
 

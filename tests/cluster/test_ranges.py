@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from csirt_kit.cluster.ranges import RangeResult, range_chunks, split_points
+from csirt_kit.cluster.ranges import range_chunks, split_points
 from csirt_kit.scan.logs.reader import ReadLimits, iter_chunks
 
 
 def chunks_by_ranges(path: Path, limits: ReadLimits, range_bytes: int) -> list[list[tuple[bytes, int]]]:
     size = path.stat().st_size
     starts = split_points(size, range_bytes)
-    return [list(range_chunks(str(path), s, set(starts[k + 1:]), limits, RangeResult(str(path), k)))
-            for k, s in enumerate(starts)]
+    return [list(range_chunks(str(path), s, set(starts[k + 1:]), limits)) for k, s in enumerate(starts)]
 
 
 def random_log(path: Path, seed: int, lines: int, max_line: int) -> Path:
@@ -61,4 +60,9 @@ def test_a_missing_file_is_a_read_error(tmp_path: Path) -> None:
     from csirt_kit.scan.logs.reader import LogReadError
 
     with pytest.raises(LogReadError, match="cannot open"):
-        list(range_chunks(str(tmp_path / "gone.log"), 0, set(), ReadLimits(), RangeResult("x", 0)))
+        list(range_chunks(str(tmp_path / "gone.log"), 0, set(), ReadLimits()))
+
+
+def test_chunks_no_longer_than_a_line_are_read_in_one_pass() -> None:
+    assert split_points(10_000, 1024, ReadLimits(chunk_size=1024, max_line=2048)) == [0]
+    assert split_points(10_000, 4096, ReadLimits(chunk_size=4096, max_line=100)) == [0, 4096, 8192]
