@@ -43,7 +43,8 @@ class Job(Generic[T]):
 
 def scheduler_gone(client: Any) -> bool:
     """True when the client lost its scheduler for good."""
-    return str(getattr(client, "status", "running")) not in ("running", "connecting", "newly-created")
+    # "connecting" is a client that lost its scheduler: it has cancelled every future.
+    return str(getattr(client, "status", "running")) not in ("running", "newly-created")
 
 
 def stream(client: Any, jobs: deque[Job[T]], *, retries: int = 3, window: int = 64
@@ -56,40 +57,50 @@ def stream(client: Any, jobs: deque[Job[T]], *, retries: int = 3, window: int = 
     from distributed import as_completed
 
     address = str(getattr(getattr(client, "scheduler", None), "address", "") or "")
-    tags: dict[str, T] = {}
+    pending: dict[str, tuple[Job[T], int]] = {}  # key -> job, times resubmitted
     ac = as_completed(loop=client.loop)
 
+    def submit(job: Job[T], again: int = 0) -> None:
+        opts: dict[str, Any] = {"pure": False, "retries": retries}
+        if job.workers is not None:
+            opts.update(workers=list(job.workers), allow_other_workers=False)
+        try:
+            fut = client.submit(job.fn, *job.args, **job.kwargs, **opts)
+        except Exception as exc:  # closed client: the scheduler is gone
+            raise ClusterLost(f"cannot submit to the Dask scheduler: {_short(exc)}", address) from None
+        pending[fut.key] = (job, again)
+        ac.add(fut)
+
     def refill() -> None:
-        while jobs and len(tags) < window:
-            job = jobs.popleft()
-            opts: dict[str, Any] = {"pure": False, "retries": retries}
-            if job.workers is not None:
-                opts.update(workers=list(job.workers), allow_other_workers=False)
-            try:
-                fut = client.submit(job.fn, *job.args, **job.kwargs, **opts)
-            except Exception as exc:  # closed client: the scheduler is gone
-                raise ClusterLost(f"cannot submit to the Dask scheduler: {_short(exc)}",
-                                  address) from None
-            tags[fut.key] = job.tag
-            ac.add(fut)
+        while jobs and len(pending) < window:
+            submit(jobs.popleft())
 
     refill()
     for fut in ac:
-        tag = tags.pop(fut.key)
         status = fut.status
+        if scheduler_gone(client):
+            raise ClusterLost(f"the Dask scheduler went away ({status})", address)
+        if status == "lost":
+            # A finished result died with its worker: the scheduler computes it again.
+            ac.add(fut)
+            continue
+        job, again = pending.pop(fut.key)
         if status == "finished":
             try:
                 value = fut.result()
             except Exception as exc:
                 raise ClusterLost(f"lost the result of a task: {_short(exc)}", address) from None
             fut.release()
-            yield tag, value, ""
-        elif status == "error" and not scheduler_gone(client):
+            yield job.tag, value, ""
+        elif status == "error":
             reason = _short(fut.exception())
             fut.release()
-            yield tag, None, f"cluster task failed: {reason}"
-        else:  # cancelled or lost: the scheduler (or this client's link to it) is gone
-            raise ClusterLost(f"the Dask scheduler went away ({status})", address)
+            yield job.tag, None, f"cluster task failed: {reason}"
+        elif again < retries:  # cancelled while the client still runs: submit it once more
+            submit(job, again + 1)
+            continue
+        else:
+            yield job.tag, None, f"cluster task was cancelled {again + 1} times"
         refill()
 
 
