@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from csirt_kit.notify.texts import Message
 from csirt_kit.redaction import redact, register_secret
 
 TELEGRAM_LIMIT = 4096
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 USER_AGENT = f"csirt-kit/{__version__}"
 
 
@@ -63,8 +65,13 @@ def _post(channel: Channel, url: str, body: bytes, headers: dict[str, str]) -> r
                                       **headers})
     except requests.exceptions.SSLError as exc:
         raise Refused(f"TLS check failed: {redact(str(exc))[:200]}") from None
+    except requests.Timeout:
+        raise Retry(f"unreachable: no answer from {urlsplit(url).netloc} within"
+                    f" {channel.timeout:g} s (Timeout)") from None
     except requests.RequestException as exc:
-        raise Retry(f"unreachable: {type(exc).__name__}: {redact(str(exc))[:200]}") from None
+        found = _ERRNO.search(str(exc))
+        reason = found.group(0) if found else f"{type(exc).__name__}: {redact(str(exc))[:160]}"
+        raise Retry(f"unreachable: cannot connect to {urlsplit(url).netloc}: {reason}") from None
 
 
 def _classify(resp: requests.Response, what: str) -> None:
