@@ -31,8 +31,9 @@ _DEFANG = (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("[:]", ":"
 def refang(text: str) -> str:
     """Undo the usual defanging (hxxp, [.], [:], [@]) found in shared lists."""
     out = text.strip()
-    for old, new in _DEFANG:
-        out = out.replace(old, new)
+    if "[" in out or "(" in out or "{" in out:
+        for old, new in _DEFANG:
+            out = out.replace(old, new)
     if out[:4].lower() == "hxxp":
         out = "http" + out[4:]
     return out

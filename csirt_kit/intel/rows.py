@@ -109,20 +109,27 @@ class RowBuilder:
             if len(self.examples) < 5:
                 self.examples.append(self.last_problem)
             return None
-        changed = epoch(attr.get("timestamp"))
-        last = max(changed, epoch(attr.get("last_seen")))
-        seen = epoch_iso(last) if self.expiry_from_change and last else self.now
-        expires = compute_expires(seen, changed, self.ttl_days, self.max_age_days)
-        tags = [*self.extra_tags, *tag_names(attr.get("Tag"))]
+        stamp = attr.get("timestamp")
+        changed = int(stamp) if isinstance(stamp, str) and stamp.isdigit() else epoch(stamp)
+        if self.ttl_days or self.max_age_days:
+            last = max(changed, epoch(attr.get("last_seen")))
+            seen = epoch_iso(last) if self.expiry_from_change and last else self.now
+            expires = compute_expires(seen, changed, self.ttl_days, self.max_age_days)
+        else:
+            expires = ""
+        own_tags = attr.get("Tag")
+        tags = [*self.extra_tags, *tag_names(own_tags)] if own_tags else list(self.extra_tags)
         to_ids_raw = attr.get("to_ids", self.default_to_ids)
-        to_ids = to_ids_raw if isinstance(to_ids_raw, bool) else str(to_ids_raw) in ("1", "true", "True")
+        to_ids = to_ids_raw if to_ids_raw is True or to_ids_raw is False else (
+            str(to_ids_raw) in ("1", "true", "True"))
         hits = self.index.check(type_, value) if self.warninglists else ()
         if hits and self.ignore_lists:
             hits = tuple(h for h in hits if h not in self.ignore_lists)
         if hits:
             self.warninglisted += 1
         key = str(attr.get("uuid") or "") or f"{type_}:{value}"
-        first = epoch(attr.get("first_seen"))
+        first_raw = attr.get("first_seen")
+        first = epoch(first_raw) if first_raw else 0
         return (key, type_, value, event_uuid, object_key, relation,
                 json.dumps(tags, ensure_ascii=False) if tags else "", int(bool(to_ids)),
                 str(attr.get("comment", "") or "")[:500], epoch_iso(first) if first else self.now,

@@ -142,11 +142,12 @@ class WarninglistIndex:
         return types is None or type_ in types or (has_ip and "ip-dst" in types)
 
     def _regexes_for(self, type_: str) -> list[tuple[re.Pattern[str], int]]:
-        cache: dict[str, list[tuple[re.Pattern[str], int]]] = self.__dict__.setdefault("_rx", {})
-        found = cache.get(type_)
-        if found is None:
-            found = cache[type_] = [(p, i) for p, i in self.regexes if self._applies(i, type_, False)]
-        return found
+        try:
+            return self.__dict__["_rx"][type_]
+        except KeyError:
+            found = [(p, i) for p, i in self.regexes if self._applies(i, type_, False)]
+            self.__dict__.setdefault("_rx", {})[type_] = found
+            return found
 
     def _automaton(self) -> Any:
         automaton = self.__dict__.get("_ac")
