@@ -10,7 +10,9 @@ range runs from its usable split point to the next usable one, rebuilding that s
 reading back at most ``max_line + 1`` bytes. So each range sees the same chunks (same
 YARA string caps, same offsets) as one reader over the whole file, and it returns line
 numbers relative to its first line plus its own line count; the submitter adds the lines
-of the ranges before it, which makes every line number exact.
+of the ranges before it, which makes every line number exact. ``range_chunks`` mirrors
+``scan.logs.reader.iter_chunks`` line for line: tests/cluster/test_ranges.py fails when
+the two drift apart.
 """
 
 from __future__ import annotations
