@@ -11,7 +11,7 @@ from csirt_kit.playbooks.template import render
 from csirt_kit.resources import bundled_playbooks
 
 EXPECTED = {"webshell", "judol", "defacement", "skimmer-miner", "intel-asset", "vuln-software",
-            "log-activity"}
+            "log-activity", "cms-integrity", "offsite-redirect"}
 BUNDLED = sorted(bundled_playbooks().glob("*.yaml"))
 
 

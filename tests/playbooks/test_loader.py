@@ -98,7 +98,7 @@ def test_cli_list_and_show(cli) -> None:
     assert listed["items"][0]["id"] == "webshell"  # highest priority is tried first
     shown = cli(["--json", "playbooks", "show", "judol"]).json
     assert shown["title_id"].startswith("Injeksi SEO judi online")
-    assert len(shown["match"]) == 3
+    assert len(shown["match"]) == 4
     text = cli(["playbooks", "show", "webshell"]).stdout
     assert "Amankan berkas" in text
     assert "known playbooks" in cli(["playbooks", "show", "nope"], expect=2).stderr
