@@ -32,7 +32,7 @@ from typing import Any
 from csirt_kit.config import Config
 from csirt_kit.findings import make_finding, upsert_findings
 from csirt_kit.intel import store as istore
-from csirt_kit.intel.normalize import HOST_TYPES, IP_TYPES, URL_TYPES, host_part, ip_part, url_ip
+from csirt_kit.intel.normalize import HOST_TYPES, IP_TYPES, URL_TYPES, host_part, ip_part
 from csirt_kit.intel.vuln import SoftwareHit, SoftwareIndex, VulnRecord, records_from_object
 from csirt_kit.models import SEVERITIES, Asset, Finding, Indicator, severity_rank
 from csirt_kit.scan.report import ScanReport
@@ -147,6 +147,18 @@ class AssetIndex:
                 yield asset_id, "indicator_below_asset_host", parent
 
 
+def _url_parts(url: str) -> tuple[str, str]:
+    """(ip, host) of a normalised URL (scheme://host[:port]/...): one of them is ''."""
+    rest = url.split("://", 1)[-1]
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+    if netloc.startswith("["):
+        return netloc[1:].split("]", 1)[0], ""
+    host = netloc.split(":", 1)[0]
+    if host.replace(".", "").isdigit():
+        return host, ""
+    return "", host
+
+
 def _severity(exact: bool, to_ids: bool, threat_level: str) -> str:
     rank = severity_rank("high") - (0 if exact else 1) - (0 if to_ids else 1)
     if threat_level == "1":
@@ -206,14 +218,14 @@ def _vuln_finding(hit: SoftwareHit, event: Indicator | None, now: str) -> Findin
 def vuln_records(conn: sqlite3.Connection, now: str) -> list[VulnRecord]:
     """CVE records from active vulnerability objects and from events' loose CVE + CPE attributes."""
     records: list[VulnRecord] = []
-    active = conn.execute(
+    active = {(r[0], r[1]) for r in conn.execute(
         "SELECT DISTINCT source, object_key FROM indicators WHERE object_key <> ''"
-        " AND type IN ('vulnerability', 'cpe') AND (expires = '' OR expires > ?)", (now,)).fetchall()
-    for source, key in active:
-        row = conn.execute("SELECT event_uuid, attributes FROM intel_objects WHERE source = ? AND key = ?",
-                           (source, key)).fetchone()
-        if row:
-            records.extend(records_from_object(source, row[0], json.loads(row[1])))
+        " AND type IN ('vulnerability', 'cpe') AND (expires = '' OR expires > ?)", (now,))}
+    if active:
+        for source, key, event, attributes in conn.execute(
+                "SELECT source, key, event_uuid, attributes FROM intel_objects"):
+            if (source, key) in active:
+                records.extend(records_from_object(source, event, json.loads(attributes)))
     loose: dict[tuple[str, str], dict[str, list[str]]] = {}
     for source, event, type_, value in conn.execute(
             "SELECT source, event_uuid, type, value FROM indicators WHERE object_key = ''"
@@ -241,7 +253,8 @@ def correlate(store: Store, config: Config | None = None, now: str | None = None
     assets = {a.id: a for a in list_assets(conn, AssetFilter()) if a.status != "retired"}
     index = AssetIndex.build(assets.values())
     hits: dict[int, list[tuple[str, str, str]]] = {}
-    sql = ("SELECT id, type, value FROM indicators WHERE (expires = '' OR expires > ?)"
+    # A plain scan: through the (type, value) index every row would cost a random lookup.
+    sql = ("SELECT id, type, value FROM indicators NOT INDEXED WHERE (expires = '' OR expires > ?)"
            f" AND type IN ({', '.join('?' * len(MATCH_TYPES))})")
     if not include_warninglisted:
         sql += " AND warninglists = ''"
@@ -251,10 +264,12 @@ def correlate(store: Store, config: Config | None = None, now: str | None = None
         scanned += len(rows)
         for row_id, type_, value in rows:
             found: list[tuple[str, str, str]] = []
-            ip = ip_part(type_, value) or url_ip(type_, value)
+            if type_ in URL_TYPES:
+                ip, host = _url_parts(value)
+            else:
+                ip, host = ip_part(type_, value), host_part(type_, value)
             if ip:
                 found.extend(index.match_ip(ip))
-            host = host_part(type_, value)
             if host:
                 found.extend((a, "url_host" if m == "host" and type_ in URL_TYPES else m, v)
                              for a, m, v in index.match_host(host))

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from csirt_kit.models import Asset, Software
 
@@ -103,6 +104,7 @@ class SoftwareIndex:
 
     def __init__(self, assets: Iterable[Asset]) -> None:
         self.by_product: dict[str, list[tuple[Asset, Software, Cpe, bool]]] = {}
+        self.by_version: dict[tuple[str, tuple[Any, ...]], list[tuple[Asset, Software, Cpe, bool]]] = {}
         for asset in assets:
             for sw in asset.software:
                 cpe = _software_cpe(sw)
@@ -110,7 +112,10 @@ class SoftwareIndex:
                 if cpe.vendor and cpe.product.startswith(cpe.vendor + "_"):
                     keys.add(cpe.product[len(cpe.vendor) + 1:])
                 for key in keys:
-                    self.by_product.setdefault(key, []).append((asset, sw, cpe, bool(sw.cpe)))
+                    entry = (asset, sw, cpe, bool(sw.cpe))
+                    self.by_product.setdefault(key, []).append(entry)
+                    if cpe.version:
+                        self.by_version.setdefault((key, version_key(cpe.version)), []).append(entry)
 
     def match(self, record: VulnRecord) -> list[SoftwareHit]:
         """Software entries a record's configurations (and version range) cover."""
@@ -119,9 +124,15 @@ class SoftwareIndex:
             conf = parse_cpe(text)
             if conf is None:
                 continue
-            candidates = list(self.by_product.get(conf.product, ()))
+            names = [conf.product]
             if conf.product.endswith("_firmware"):
-                candidates += self.by_product.get(conf.product[: -len("_firmware")], [])
+                names.append(conf.product[: -len("_firmware")])
+            candidates: list[tuple[Asset, Software, Cpe, bool]] = []
+            for name in names:
+                if conf.any_version:
+                    candidates += self.by_product.get(name, ())
+                else:  # an exact version: only software of that version can match
+                    candidates += self.by_version.get((name, version_key(conf.version)), ())
             for asset, sw, have, from_cpe in candidates:
                 if from_cpe and conf.part not in _ANY and have.part not in (*_ANY, conf.part):
                     continue
