@@ -42,8 +42,9 @@ def ioc_hit(asset_id: str, ip: str) -> Finding:
 
 def unmatched(asset_id: str) -> Finding:
     """A finding no bundled playbook takes."""
-    return make_finding("web.redirect", "low", "Redirect to a parking page", asset_id=asset_id,
-                        ref="redirect", locus="/", evidence={"url": "https://x.kota.go.id/"}, seen=NOW)
+    return make_finding("yara.file", "low", "Old phpinfo page", asset_id=asset_id,
+                        ref="files/local.yar:phpinfo", locus="/var/www/info.php", tags=("hygiene",),
+                        evidence={"path": "/var/www/info.php"}, seen=NOW)
 
 
 def seed(store: Store, assets: Iterable[Asset], findings: Iterable[Finding]) -> None:

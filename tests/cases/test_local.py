@@ -36,7 +36,7 @@ def test_open_creates_one_case_per_asset_and_playbook(file_store, local_config) 
     assert [(o.data_type, o.data, o.ioc, o.tlp) for o in ioc] == [("ip", "203.0.113.9", True, "green")]
     in_case = list_findings(conn, FindingFilter(status="in_case"))
     assert {f.case_key for f in in_case} == {"webshell:web-001", "log-activity:web-002"}
-    assert [f.kind for f in list_findings(conn, FindingFilter(status="new"))] == ["web.redirect"]
+    assert [f.title for f in list_findings(conn, FindingFilter(status="new"))] == ["Old phpinfo page"]
     assert counts(conn) == {"done": 2}
     # a rerun with nothing new changes nothing
     again = open_cases(file_store, local_config)
@@ -81,7 +81,7 @@ def test_cli_open_list_show_close_note(cli, file_store, local_config) -> None:
     seed(file_store, [asset(3)], [webshell("web-003"), unmatched("web-003")])
     plan = cli(["--json", "cases", "open", "--dry-run"]).json
     assert [c["key"] for c in plan["cases"]] == ["webshell:web-003"]
-    assert plan["unmatched"][0]["kind"] == "web.redirect"
+    assert plan["unmatched"][0]["title"] == "Old phpinfo page"
     assert cli(["--json", "cases", "list"]).json["count"] == 0  # dry run wrote nothing
     opened = cli(["--json", "cases", "open"]).json
     assert opened["created"] == ["webshell:web-003"] and opened["unmatched"] == 1
