@@ -54,7 +54,7 @@ def _ip4(text: str) -> int | None:
 class AssetIndex:
     """Lookups from indicator values to the assets they concern."""
 
-    ips: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    ips: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     ip_sorted: list[tuple[int, int, str, str]] = field(default_factory=list)  # (version, int, id, ip)
     # (version, start, prefix length, asset id, cidr)
     net_sorted: list[tuple[int, int, int, str, str]] = field(default_factory=list)
@@ -72,7 +72,7 @@ class AssetIndex:
                     ip = ipaddress.ip_address(raw.strip())
                 except ValueError:
                     continue
-                idx.ips.setdefault(str(ip), []).append((a.id, str(ip)))
+                idx.ips.setdefault(str(ip), []).append((a.id, "ip", str(ip)))
                 idx.ip_sorted.append((ip.version, int(ip), a.id, str(ip)))
             for raw in a.networks:
                 try:
@@ -92,47 +92,64 @@ class AssetIndex:
         idx.net_sorted.sort()
         return idx
 
-    def match_ip(self, ip: str) -> Iterator[tuple[str, str, str]]:
+    def match_ip(self, ip: str) -> list[tuple[str, str, str]]:
         """(asset id, match kind, asset value) for an indicator IP or CIDR."""
         if "/" not in ip:
-            for asset_id, value in self.ips.get(ip, ()):
-                yield asset_id, "ip", value
-            if not self.net_masks:
-                return
-            as_int = _ip4(ip)
-            version, bits = (4, 32) if as_int is not None else (6, 128)
-            if as_int is None:
-                try:
-                    as_int = int(ipaddress.ip_address(ip))
-                except ValueError:
-                    return
-            for (v, plen), table in self.net_masks.items():
-                if v == version:
-                    for asset_id, cidr in table.get(as_int >> (bits - plen) << (bits - plen), ()):
-                        yield asset_id, "ip_in_asset_network", cidr
-            return
+            out = list(self.ips.get(ip, ()))
+            if self.net_masks:
+                out.extend(self._in_asset_networks(ip))
+            return out
+        return self._network_hits(ip)
+
+    def _in_asset_networks(self, ip: str) -> list[tuple[str, str, str]]:
+        as_int = _ip4(ip)
+        version, bits = (4, 32) if as_int is not None else (6, 128)
+        if as_int is None:
+            try:
+                as_int = int(ipaddress.ip_address(ip))
+            except ValueError:
+                return []
+        out: list[tuple[str, str, str]] = []
+        for (v, plen), table in self.net_masks.items():
+            if v == version:
+                found = table.get(as_int >> (bits - plen) << (bits - plen))
+                if found:
+                    out.extend((asset_id, "ip_in_asset_network", cidr) for asset_id, cidr in found)
+        return out
+
+    def _network_hits(self, ip: str) -> list[tuple[str, str, str]]:
+        address, _, length = ip.partition("/")
+        as_int = _ip4(address)
         try:
-            net = ipaddress.ip_network(ip, strict=False)
+            if as_int is not None and length.isdigit() and int(length) <= 32:
+                version, bits, prefix, start = 4, 32, int(length), as_int
+            else:
+                net = ipaddress.ip_network(ip, strict=False)
+                version, bits, prefix = net.version, net.max_prefixlen, net.prefixlen
+                start = int(net.network_address)
         except ValueError:
-            return
-        lo = bisect.bisect_left(self.ip_sorted, (net.version, int(net.network_address), "", ""))
-        hi_key = (net.version, int(net.broadcast_address), "\uffff", "")
-        for _v, _n, asset_id, value in self.ip_sorted[lo:bisect.bisect_right(self.ip_sorted, hi_key)]:
-            yield asset_id, "ip_in_indicator_network", value
+            return []
+        start = start >> (bits - prefix) << (bits - prefix) if prefix else 0
+        end = start + (1 << (bits - prefix)) - 1
+        out: list[tuple[str, str, str]] = []
+        lo = bisect.bisect_left(self.ip_sorted, (version, start, "", ""))
+        hi = bisect.bisect_right(self.ip_sorted, (version, end, "\uffff", ""))
+        out.extend((asset_id, "ip_in_indicator_network", value)
+                   for _v, _n, asset_id, value in self.ip_sorted[lo:hi])
         if not self.net_masks:
-            return
+            return out
         # CIDRs nest or are disjoint: an asset network overlaps the indicator network when it
         # contains it (mask lookups) or lies inside it (a range of the sorted network starts).
-        start, bits = int(net.network_address), net.max_prefixlen
         for (v, plen), table in self.net_masks.items():
-            if v == net.version and plen <= net.prefixlen:
-                for asset_id, cidr in table.get(start >> (bits - plen) << (bits - plen), ()):
-                    yield asset_id, "network_overlap", cidr
-        lo = bisect.bisect_left(self.net_sorted, (net.version, start, net.prefixlen + 1, "", ""))
-        hi = bisect.bisect_right(self.net_sorted, (net.version, int(net.broadcast_address), 999, "", ""))
-        for _v, _s, plen, asset_id, cidr in self.net_sorted[lo:hi]:
-            if plen > net.prefixlen:
-                yield asset_id, "network_overlap", cidr
+            if v == version and plen <= prefix:
+                found = table.get(start >> (bits - plen) << (bits - plen) if plen else 0)
+                if found:
+                    out.extend((asset_id, "network_overlap", cidr) for asset_id, cidr in found)
+        lo = bisect.bisect_left(self.net_sorted, (version, start, prefix + 1, "", ""))
+        hi = bisect.bisect_right(self.net_sorted, (version, end, 999, "", ""))
+        out.extend((asset_id, "network_overlap", cidr)
+                   for _v, _s, plen, asset_id, cidr in self.net_sorted[lo:hi] if plen > prefix)
+        return out
 
     def match_host(self, host: str) -> Iterator[tuple[str, str, str]]:
         """(asset id, match kind, asset host) for an indicator host."""
@@ -269,7 +286,7 @@ def correlate(store: Store, config: Config | None = None, now: str | None = None
             else:
                 ip, host = ip_part(type_, value), host_part(type_, value)
             if ip:
-                found.extend(index.match_ip(ip))
+                found = index.match_ip(ip)
             if host:
                 found.extend((a, "url_host" if m == "host" and type_ in URL_TYPES else m, v)
                              for a, m, v in index.match_host(host))
