@@ -33,13 +33,17 @@ def run_cmd(
     wait_timeout: Annotated[float, typer.Option(
         "--wait-timeout", help="Seconds --wait waits at most.")] = 3600.0,
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Run the scans on this Dask scheduler (else [cluster] scheduler).",
+        metavar="ADDRESS")] = None,
 ) -> None:
     """Run the whole job once, for cron: sync intel, correlate, scan, open cases, sync."""
     app = get(ctx)
     check_fail_on(fail_on)
     with app.progress("csirt run") as progress:
         summary = run_pipeline(app.store, app.config, only=only or [], skip=skip or [],
-                               wait=wait, wait_timeout=wait_timeout, progress=progress)
+                               wait=wait, wait_timeout=wait_timeout, progress=progress,
+                               cluster=cluster)
     app.emit(summary.to_dict(), lambda console: render_summary(console, summary))
     code = exit_code(summary, fail_on)
     if code != ExitCode.OK:

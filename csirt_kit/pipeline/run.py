@@ -90,8 +90,12 @@ def chosen_steps(config: Config, only: Sequence[str] = (), skip: Sequence[str] =
 
 def run_pipeline(store: Store, config: Config, *, only: Sequence[str] = (),
                  skip: Sequence[str] = (), wait: bool = False, wait_timeout: float = 3600.0,
-                 progress: ProgressFn | None = None) -> RunSummary:
-    """Take the lock and run every step in order; one failing step never stops the others."""
+                 progress: ProgressFn | None = None, cluster: str | None = None) -> RunSummary:
+    """Take the lock and run every step in order; one failing step never stops the others.
+
+    With a cluster (``[cluster] scheduler`` or ``cluster``), the web, files and logs scans run
+    on it; this process stays the only writer. Without one nothing changes.
+    """
     steps = chosen_steps(config, only, skip)
     with RunLock(lock_path(config), wait=wait, timeout=wait_timeout):
         started = iso()
@@ -99,7 +103,16 @@ def run_pipeline(store: Store, config: Config, *, only: Sequence[str] = (),
             run_id = int(conn.execute("INSERT INTO runs (started_at) VALUES (?)",
                                       (started,)).lastrowid or 0)
         ctx = StepContext(store, config, progress or no_progress)
-        outcomes = [_run_step(name, ctx) for name in steps]
+        outcomes: list[StepOutcome] = []
+        ctx.client, failed_connect = _connect(config, cluster)
+        if failed_connect is not None:
+            outcomes.append(failed_connect)
+            steps = [s for s in steps if s not in ("web", "files", "logs")]
+        try:
+            outcomes += [_run_step(name, ctx) for name in steps]
+        finally:
+            if ctx.client is not None:
+                ctx.client.close()
         findings = tuple(get_finding(store.conn, fp) for fp in ctx.touched)
         summary = RunSummary(run_id, started, iso(), tuple(outcomes), findings, dict(ctx.touched))
         status = ("error" if summary.bug else "failed" if summary.failed
@@ -109,6 +122,22 @@ def run_pipeline(store: Store, config: Config, *, only: Sequence[str] = (),
                          (summary.finished_at, status,
                           json.dumps({"steps": [s.to_dict() for s in outcomes]}), run_id))
         return summary
+
+
+def _connect(config: Config, address: str | None) -> tuple[Any, StepOutcome | None]:
+    """The cluster client (None without a cluster), or the outcome of a failed connection."""
+    from csirt_kit.cluster.connect import cluster_settings
+
+    if not cluster_settings(config, address).scheduler:
+        return None, None
+    from csirt_kit.cluster.connect import connect
+
+    try:
+        return connect(config, address), None
+    except ServerError as exc:  # scans wait for the next run; everything else goes on
+        return None, StepOutcome("cluster", "partial", message=redact(exc.message))
+    except CsirtError as exc:
+        return None, StepOutcome("cluster", "failed", message=redact(exc.message))
 
 
 def _run_step(name: str, ctx: StepContext) -> StepOutcome:

@@ -43,6 +43,7 @@ class StepContext:
     config: Config
     progress: ProgressFn = no_progress
     touched: dict[str, str] = field(default_factory=dict)  # fingerprint -> what happened
+    client: Any = None  # a Dask client when a cluster is configured: scans run there
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,17 @@ def _remember(ctx: StepContext, upsert: UpsertResult) -> dict[str, int]:
             ctx.touched.setdefault(fp, what)
     return {"new": len(upsert.new), "updated": len(upsert.updated),
             "reopened": len(upsert.reopened), "suppressed": len(upsert.quiet)}
+
+
+def _on_cluster(ctx: StepContext, scan: Callable[[], ScanReport]) -> ScanReport:
+    """Run a cluster scan; a lost scheduler keeps what was scanned, then ends the step partial."""
+    from csirt_kit.cluster.stream import ClusterLost
+
+    try:
+        return scan()
+    except ClusterLost as lost:
+        _remember(ctx, persist(ctx.store, lost.partial))
+        raise
 
 
 def _scan_result(ctx: StepContext, report: ScanReport) -> Result:
@@ -124,7 +136,13 @@ def step_web(ctx: StepContext) -> Result:
     if not covered:
         return "skipped", {"suspended_answering": answering}, [], "no active asset has a URL"
     rules = load_rules(ctx.config, scopes=("web",))
-    report = scan_web(ctx.store, ctx.config, rules, progress=ctx.progress)
+    if ctx.client is not None:
+        from csirt_kit.cluster.web import cluster_scan_web
+
+        report = _on_cluster(ctx, lambda: cluster_scan_web(ctx.client, ctx.store, ctx.config, rules,
+                                                           progress=ctx.progress))
+    else:
+        report = scan_web(ctx.store, ctx.config, rules, progress=ctx.progress)
     record_coverage(ctx.store, "web", covered, report)
     status, counts, errors, message = _scan_result(ctx, report)
     counts["suspended_answering"] = answering
@@ -140,7 +158,13 @@ def step_files(ctx: StepContext) -> Result:
         return "skipped", {}, [], "no active asset has a webroot"
     from csirt_kit.scan.webroots import scan_webroots
 
-    report = scan_webroots(ctx.store, ctx.config, progress=ctx.progress)
+    if ctx.client is not None:
+        from csirt_kit.cluster.files import cluster_scan_webroots
+
+        report = _on_cluster(ctx, lambda: cluster_scan_webroots(ctx.client, ctx.store, ctx.config,
+                                                                progress=ctx.progress))
+    else:
+        report = scan_webroots(ctx.store, ctx.config, progress=ctx.progress)
     record_coverage(ctx.store, "files", covered, report)
     return _scan_result(ctx, report)
 
@@ -165,7 +189,13 @@ def step_logs(ctx: StepContext) -> Result:
     from csirt_kit.scan.rules import load_rules
 
     rules = load_rules(ctx.config, scopes=("logs",))
-    report = scan_inventory_logs(ctx.store, ctx.config, rules, progress=ctx.progress)
+    if ctx.client is not None:
+        from csirt_kit.cluster.logs import cluster_scan_inventory_logs
+
+        report = _on_cluster(ctx, lambda: cluster_scan_inventory_logs(
+            ctx.client, ctx.store, ctx.config, rules, progress=ctx.progress))
+    else:
+        report = scan_inventory_logs(ctx.store, ctx.config, rules, progress=ctx.progress)
     record_coverage(ctx.store, "logs", covered, report)
     status, counts, errors, message = _scan_result(ctx, report)
     return status, counts, errors + _rule_errors(rules), message
