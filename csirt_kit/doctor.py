@@ -42,7 +42,7 @@ def check_config(config: Config) -> Iterator[Check]:
     """The config loaded; where it came from; secrets named, set and redacted."""
     yield Check("config", "ok", f"loaded from {config.where()}")
     for key, _value, origin in config.flat():
-        if key.endswith("key_env"):
+        if key.endswith("_env"):  # key_env, bot_token_env, password_env, secret_env, ...
             var = str(_value)
             state = "set" if os.environ.get(var) else "NOT SET"
             yield Check(f"secret {key}", "ok" if state == "set" else "fail",
@@ -157,9 +157,29 @@ def check_thehive(config: Config) -> Iterator[Check]:
         backend.close()
 
 
+def check_notify(config: Config) -> Iterator[Check]:
+    """Notification channels are valid (their secrets are checked with the config)."""
+    from csirt_kit.notify.channels import load_channels
+
+    channels = load_channels(config)
+    if not channels:
+        yield Check("notify", "ok", "no notification channel configured")
+        return
+    yield Check("notify", "ok", f"{len(channels)} channel(s): "
+                                f"{', '.join(f'{c.name} ({c.type})' for c in channels)}")
+
+
+def check_cluster(config: Config) -> Iterator[Check]:
+    """The Dask scheduler and its workers, when a cluster is configured."""
+    from csirt_kit.cluster.check import check_cluster as cluster_checks
+
+    yield from cluster_checks(config)
+
+
 CHECKS: tuple[tuple[str, Callable[[Config], Iterator[Check]]], ...] = (
     ("config", check_config), ("store", check_store), ("rules", check_rules),
     ("playbooks", check_playbooks), ("intel", check_intel), ("thehive", check_thehive),
+    ("notify", check_notify), ("cluster", check_cluster),
 )
 
 
