@@ -233,7 +233,11 @@ def cluster_scan_inventory_logs(client: Any, store: Any, config: Any, ruleset: R
                                 record: bool = True) -> ScanReport:
     """The logs of every active asset, each on the worker its ``host`` names (like scan_inventory_logs)."""
     from csirt_kit.cluster.connect import cluster_settings
-    from csirt_kit.scan.logs.inventory import record_log_sightings, stored_indicators
+    from csirt_kit.scan.logs.inventory import (
+        drop_own_host_iocs,
+        record_log_sightings,
+        stored_indicators,
+    )
     from csirt_kit.scan.logs.scanner import settings_from_config
     from csirt_kit.store.assets import AssetFilter, list_assets
 
@@ -243,7 +247,7 @@ def cluster_scan_inventory_logs(client: Any, store: Any, config: Any, ruleset: R
                                indicators=inds, settings=settings_from_config(config),
                                progress=progress, cluster=cluster_settings(config))
     stats: dict[str, Any] = {**report.stats, "assets": len(assets)}
-    report = ScanReport(report.findings, report.errors, stats)
+    report = ScanReport(drop_own_host_iocs(report.findings, assets), report.errors, stats)
     if record:
         stats["sightings"] = record_log_sightings(store, report)
     return report

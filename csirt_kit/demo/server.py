@@ -113,6 +113,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # small replies would otherwise wait ~40 ms for an ACK
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "nginx"

@@ -6,9 +6,10 @@ import fnmatch
 import os
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from csirt_kit.config import Config
-from csirt_kit.models import Asset, Indicator
+from csirt_kit.models import Asset, Finding, Indicator
 from csirt_kit.progress import ProgressFn
 from csirt_kit.scan.logs.iocs import IocMatcher
 from csirt_kit.scan.logs.scanner import LogRules, scan_logs, settings_from_config, sightings
@@ -55,6 +56,36 @@ def asset_for_path(assets: Sequence[Asset], path: str) -> str | None:
     return None
 
 
+_HOST_TYPES = {"domain", "hostname", "url", "uri", "link", "domain|ip"}
+
+
+def _indicator_host(ind: dict[str, Any]) -> str:
+    value = str(ind.get("value") or "").lower()
+    if str(ind.get("type")) in ("url", "uri", "link"):
+        value = urlsplit(value if "://" in value else f"http://{value}").hostname or ""
+    return value.split("|")[0].rstrip(".")
+
+
+def drop_own_host_iocs(findings: Sequence[Finding], assets: Sequence[Asset]) -> tuple[Finding, ...]:
+    """Drop IoC hits where a site's own host name (listed in intel) matches its own logs.
+
+    Every request to a site names the site in its Host and Referer fields, so an indicator
+    equal to (or a parent domain of) the asset's own host would match all of its traffic;
+    correlation already reports the asset itself as `intel.asset`.
+    """
+    own = {a.id: a.all_hosts for a in assets}
+    kept = []
+    for f in findings:
+        ind = f.evidence.get("indicator") if f.kind == "ioc.log" else None
+        if isinstance(ind, dict) and str(ind.get("type")) in _HOST_TYPES:
+            host = _indicator_host(ind)
+            hosts = own.get(f.asset_id or "", ())
+            if host and any(h == host or h.endswith("." + host) for h in hosts):
+                continue
+        kept.append(f)
+    return tuple(kept)
+
+
 def scan_inventory_logs(store: Store, config: Config, ruleset: LogRules | None,
                         progress: ProgressFn | None = None,
                         indicators: Sequence[Indicator] | None = None,
@@ -67,7 +98,7 @@ def scan_inventory_logs(store: Store, config: Config, ruleset: LogRules | None,
                          settings=settings, progress=progress) for a in assets]
     merged = merge_reports(reports)
     stats: dict[str, Any] = {**merged.stats, "assets": len(assets), "indicators": matcher.count}
-    report = ScanReport(merged.findings, merged.errors, stats)
+    report = ScanReport(drop_own_host_iocs(merged.findings, assets), merged.errors, stats)
     if record:
         stats["sightings"] = record_log_sightings(store, report)
     return report
