@@ -12,7 +12,6 @@ from csirt_kit.demo.feed import NVR_CVE, PHISHING_SERVER_IP, SHELL_NAME
 from csirt_kit.demo.logs import BRUTE_IP, KNOWN_BAD_IP
 from csirt_kit.demo.sites import WEB_ASSETS, DemoSite
 
-NEEDS_SHELL_RULES_ON_WEB = "web scan applies the web shell rules (rules/files) to fetched pages"
 NEEDS_BASELINE = ("a baseline web scan of the city before the compromise "
                   "(DemoWebServer.set_compromised(False)), then a rescan")
 NEEDS_MOBILE_GOOGLE = "web identity: mobile browser with a Google referer"
@@ -80,7 +79,7 @@ def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
     url = site.url
     if site.profile == "webshell":
         return [("yara.web", "webshell", f"{url}{c.SHELL_PATH}", "shell login page, linked from home",
-                 NEEDS_SHELL_RULES_ON_WEB)]
+                 "")]
     if site.profile == "cloaking":
         return [("web.cloaking", "judol", url, "spam only in Googlebot's copy", "")]
     if site.profile == "mobile-redirect":
