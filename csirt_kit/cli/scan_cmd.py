@@ -6,6 +6,10 @@ each adding itself to ``scan_app``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import typer
 from rich.console import Console
 
@@ -20,6 +24,36 @@ scan_app = typer.Typer(help="Scan web apps, webroots and logs with YARA rules an
                        no_args_is_help=True)
 
 FAIL_ON_HELP = "Exit 3 when findings at or above this severity exist (info..critical)."
+CLUSTER_HELP = "Run the scan on this Dask scheduler (else [cluster] scheduler; none: on this machine)."
+
+
+@contextmanager
+def cluster_client(app: AppContext, address: str | None) -> Iterator[Any]:
+    """A Dask client when a cluster is configured or given, else None (the scan runs here)."""
+    from csirt_kit.cluster.connect import cluster_settings
+
+    if not cluster_settings(app.config, address).scheduler:
+        yield None
+        return
+    from csirt_kit.cluster.connect import connect
+
+    client = connect(app.config, address)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def on_cluster(app: AppContext, scan: Callable[[], ScanReport]) -> ScanReport:
+    """Run a cluster scan; if the scheduler vanishes, store what was scanned, then fail (exit 4)."""
+    from csirt_kit.cluster.stream import ClusterLost
+
+    try:
+        return scan()
+    except ClusterLost as lost:
+        persist(app.store, lost.partial)
+        app.warn(f"kept {len(lost.partial.findings)} findings scanned before the scheduler was lost")
+        raise
 
 
 def check_fail_on(fail_on: str) -> None:

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from csirt_kit.cli.context import get
-from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, finish_scan, scan_app
+from csirt_kit.cli.scan_cmd import (
+    CLUSTER_HELP,
+    FAIL_ON_HELP,
+    check_fail_on,
+    cluster_client,
+    finish_scan,
+    on_cluster,
+    scan_app,
+)
 from csirt_kit.errors import NotFoundError, UsageError
 from csirt_kit.scan.files import FileOptions, scan_files
 from csirt_kit.scan.report import merge_reports
@@ -37,6 +45,8 @@ def files_cmd(
     workers: Annotated[int, typer.Option(
         "--workers", help="Worker processes (0: scan.workers, else one per core).")] = 0,
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP,
+                                                metavar="ADDRESS")] = None,
 ) -> None:
     """Scan files and folders (or inventory webroots) with the YARA rules."""
     app = get(ctx)
@@ -54,15 +64,30 @@ def files_cmd(
     if not ruleset.rule_count:
         raise UsageError("no YARA rules loaded", fix="check `csirt rules check`")
     reports = []
-    with app.progress("scanning files") as progress:
+    with cluster_client(app, cluster) as client, app.progress("scanning files") as progress:
         if paths:
             known = webroot_assets(app.store) if not asset else []
             roots = [(p, asset or asset_for_path(known, p)) for p in paths]
-            reports.append(scan_files(ruleset, roots, options=options, progress=progress,
-                                      store=app.store))
+            if client is not None:
+                from csirt_kit.cluster.connect import cluster_settings
+                from csirt_kit.cluster.files import cluster_scan_files
+
+                settings = cluster_settings(app.config, cluster)
+                reports.append(on_cluster(app, lambda: cluster_scan_files(
+                    client, ruleset, [(str(p), a) for p, a in roots], options=options,
+                    progress=progress, settings=settings)))
+            else:
+                reports.append(scan_files(ruleset, roots, options=options, progress=progress,
+                                          store=app.store))
         if webroots:
-            reports.append(scan_webroots(app.store, app.config, ruleset, progress=progress,
-                                         options=options))
+            if client is not None:
+                from csirt_kit.cluster.files import cluster_scan_webroots
+
+                reports.append(on_cluster(app, lambda: cluster_scan_webroots(
+                    client, app.store, app.config, ruleset, progress=progress)))
+            else:
+                reports.append(scan_webroots(app.store, app.config, ruleset, progress=progress,
+                                             options=options))
     report = reports[0] if len(reports) == 1 else merge_reports(reports)
     finish_scan(app, report, fail_on)
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from csirt_kit.cli.context import AppContext, get
-from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, finish_scan, scan_app
+from csirt_kit.cli.scan_cmd import (
+    CLUSTER_HELP,
+    FAIL_ON_HELP,
+    check_fail_on,
+    cluster_client,
+    finish_scan,
+    on_cluster,
+    scan_app,
+)
 from csirt_kit.errors import NotFoundError, UsageError
 from csirt_kit.models import Indicator
 from csirt_kit.progress import ProgressFn
@@ -53,6 +61,8 @@ def scan_logs_command(
     no_rotated: Annotated[bool, typer.Option(
         "--no-rotated", help="Do not add rotated siblings (x.log.1, x.log.2.gz).")] = False,
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP,
+                                                metavar="ADDRESS")] = None,
 ) -> None:
     """Scan logs with YARA (scope logs) and stored indicators; hits become findings."""
     app = get(ctx)
@@ -63,23 +73,45 @@ def scan_logs_command(
         raise UsageError("no logs to scan", fix="give PATH... or --inventory")
     ruleset = _rules(app, list(rules or []), not no_rules)
     indicators = [] if no_iocs else stored_indicators(app.store)
-    with app.progress("logs") as progress:
-        if inventory:
+    with cluster_client(app, cluster) as client, app.progress("logs") as progress:
+        if client is not None:
+            report = _on_cluster(app, client, cluster, paths or [], asset, fmt, inventory, ruleset,
+                                 indicators, not no_rotated, progress)
+        elif inventory:
             report = scan_inventory_logs(app.store, app.config, ruleset,
                                          progress=progress, indicators=indicators, record=False)
         else:
             report = ScanReport()
-        if paths:
+        if paths and client is None:
             report = merge_reports([report, _scan_paths(app, paths, asset, fmt, ruleset, indicators,
                                                         not no_rotated, progress)])
     record_log_sightings(app.store, report)
     finish_scan(app, report, fail_on)
 
 
-def _scan_paths(app: AppContext, paths: list[str], asset: str, fmt: str, ruleset: LogRules | None,
-                indicators: list[Indicator], rotated: bool, progress: ProgressFn) -> ScanReport:
-    settings = settings_from_config(app.config)
-    matcher = IocMatcher(indicators)
+def _on_cluster(app: AppContext, client: Any, address: str | None, paths: list[str], asset: str,
+                fmt: str, inventory: bool, ruleset: Any, indicators: list[Indicator], rotated: bool,
+                progress: ProgressFn) -> ScanReport:
+    """The same scan on a Dask cluster (same findings); this process stores them."""
+    from csirt_kit.cluster.connect import cluster_settings
+    from csirt_kit.cluster.logs import LogTarget, cluster_scan_inventory_logs, cluster_scan_logs
+
+    reports = []
+    if inventory:
+        reports.append(on_cluster(app, lambda: cluster_scan_inventory_logs(
+            client, app.store, app.config, ruleset, progress=progress, indicators=indicators,
+            record=False)))
+    if paths:
+        targets = [LogTarget(tuple(group), asset_id)
+                   for asset_id, group in _groups(app, paths, asset).items()]
+        reports.append(on_cluster(app, lambda: cluster_scan_logs(
+            client, ruleset, targets, indicators=indicators,
+            settings=settings_from_config(app.config), fmt=fmt, rotated=rotated,
+            progress=progress, cluster=cluster_settings(app.config, address))))
+    return merge_reports(reports) if reports else ScanReport()
+
+
+def _groups(app: AppContext, paths: list[str], asset: str) -> dict[str | None, list[str]]:
     groups: dict[str | None, list[str]] = {}
     if asset:
         if app.store.conn.execute("SELECT 1 FROM assets WHERE id = ?", (asset,)).fetchone() is None:
@@ -89,6 +121,14 @@ def _scan_paths(app: AppContext, paths: list[str], asset: str, fmt: str, ruleset
         assets = [a for a in list_assets(app.store.conn) if a.logs]
         for path in paths:
             groups.setdefault(asset_for_path(assets, path), []).append(path)
+    return groups
+
+
+def _scan_paths(app: AppContext, paths: list[str], asset: str, fmt: str, ruleset: LogRules | None,
+                indicators: list[Indicator], rotated: bool, progress: ProgressFn) -> ScanReport:
+    settings = settings_from_config(app.config)
+    matcher = IocMatcher(indicators)
+    groups = _groups(app, paths, asset)
     return merge_reports([scan_logs(group, asset_id=asset_id, rules=ruleset,
                                     indicators=matcher, fmt=fmt, settings=settings,
                                     progress=progress, rotated=rotated)

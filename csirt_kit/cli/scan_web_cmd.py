@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from csirt_kit.cli.context import get
-from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, finish_scan, scan_app
+from csirt_kit.cli.scan_cmd import (
+    CLUSTER_HELP,
+    FAIL_ON_HELP,
+    check_fail_on,
+    cluster_client,
+    finish_scan,
+    on_cluster,
+    scan_app,
+)
 from csirt_kit.scan.web.scanner import WebRules, scan_web
 
 
@@ -24,6 +32,8 @@ def scan_web_command(
     no_rules: Annotated[bool, typer.Option(
         "--no-rules", help="No YARA: only redirects, cloaking terms and defacement.")] = False,
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+    cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP,
+                                                metavar="ADDRESS")] = None,
 ) -> None:
     """Fetch web pages as a browser and as Googlebot; YARA, cloaking, redirects, defacement."""
     app = get(ctx)
@@ -36,9 +46,16 @@ def scan_web_command(
         for problem in loaded.problems:
             app.warn(f"rules: {problem}")
         ruleset = loaded
-    with app.progress("web") as progress:
-        report = scan_web(app.store, app.config, ruleset, targets=targets or None, progress=progress,
-                          allow_hosts=allow_host or ())
+    with cluster_client(app, cluster) as client, app.progress("web") as progress:
+        if client is not None:
+            from csirt_kit.cluster.web import cluster_scan_web
+
+            report = on_cluster(app, lambda: cluster_scan_web(
+                client, app.store, app.config, ruleset, targets=targets or None,  # type: ignore[arg-type]
+                progress=progress, allow_hosts=allow_host or ()))
+        else:
+            report = scan_web(app.store, app.config, ruleset, targets=targets or None,
+                              progress=progress, allow_hosts=allow_host or ())
     finish_scan(app, report, fail_on)
 
 
