@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,20 @@ class Store:
         return folder
 
 
+def _set_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    # Switching a new file to WAL needs a moment of exclusive access and SQLite does not
+    # apply the busy timeout to it: two processes opening a new store at once must retry.
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def connect(path: str, busy_timeout: float = 30.0) -> sqlite3.Connection:
     """Open a connection in autocommit mode with WAL and foreign keys on."""
     if path != MEMORY:
@@ -72,7 +87,7 @@ def connect(path: str, busy_timeout: float = 30.0) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         if path != MEMORY:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _set_wal(conn, busy_timeout)
             # WAL with NORMAL is durable across application crashes; only an OS crash
             # can lose the last transactions, never corrupt the file.
             conn.execute("PRAGMA synchronous = NORMAL")
