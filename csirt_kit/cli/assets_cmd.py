@@ -13,7 +13,13 @@ from csirt_kit.cli import render
 from csirt_kit.cli.context import get
 from csirt_kit.errors import NotFoundError
 from csirt_kit.inventory.importer import ImportReport, import_inventory
-from csirt_kit.store.assets import AssetFilter, asset_times, get_asset, list_assets
+from csirt_kit.store.assets import (
+    AssetFilter,
+    asset_times,
+    get_asset,
+    list_asset_dicts,
+    list_assets,
+)
 
 assets_app = typer.Typer(help="Import and browse the city's asset inventory.",
                          no_args_is_help=True)
@@ -59,9 +65,13 @@ def list_cmd(
 ) -> None:
     """List assets, filtered."""
     app = get(ctx)
-    assets = list_assets(app.store.conn, AssetFilter(owner, kind, status, criticality, search))
-    app.emit({"items": [a.to_dict() for a in assets], "count": len(assets)},
-             lambda console: render.assets_table(console, assets))
+    flt = AssetFilter(owner, kind, status, criticality, search)
+    if app.json:
+        items = list_asset_dicts(app.store.conn, flt)
+        app.emit({"items": items, "count": len(items)}, lambda console: None)
+        return
+    assets = list_assets(app.store.conn, flt)
+    app.emit({"items": [], "count": len(assets)}, lambda console: render.assets_table(console, assets))
 
 
 @assets_app.command("show")

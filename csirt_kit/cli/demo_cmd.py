@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,7 +13,9 @@ from csirt_kit.cli.context import get
 from csirt_kit.cli.exit_codes import ExitCode
 from csirt_kit.cli.run_cmd import exit_code, render_summary
 from csirt_kit.cli.timeline_cmd import render_table
-from csirt_kit.pipeline.demo import DemoResult, run_demo
+
+if TYPE_CHECKING:
+    from csirt_kit.pipeline.demo import DemoResult
 
 
 def demo_cmd(
@@ -23,6 +25,8 @@ def demo_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic city.")] = 2026,
 ) -> None:
     """Run the whole pipeline on a bundled synthetic city (local store, loopback only)."""
+    from csirt_kit.pipeline.demo import run_demo
+
     app = get(ctx)
     app.info("building the synthetic city and serving its sites on 127.0.0.1 ...")
     with app.progress("demo") as progress:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +17,9 @@ from csirt_kit.cli.scan_cmd import (
     on_cluster,
     scan_app,
 )
-from csirt_kit.scan.web.scanner import WebRules, scan_web
+
+if TYPE_CHECKING:
+    from csirt_kit.scan.web.scanner import WebRules
 
 
 def scan_web_command(
@@ -36,6 +38,8 @@ def scan_web_command(
                                                 metavar="ADDRESS")] = None,
 ) -> None:
     """Fetch web pages as a browser and as Googlebot; YARA, cloaking, redirects, defacement."""
+    from csirt_kit.scan.web.scanner import scan_web
+
     app = get(ctx)
     check_fail_on(fail_on)
     ruleset: WebRules | None = None

@@ -23,6 +23,11 @@ from csirt_kit.inventory.readers import RawRow, RawTable
 from csirt_kit.models import ASSET_KINDS, ASSET_STATUSES, CRITICALITIES, Asset, Software
 
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+# scheme://host.name[/path] with an RFC 1123 host of at least two labels, no port, user,
+# query or fragment: most inventory URLs, accepted without urlsplit.
+_PLAIN_URL = re.compile(
+    r"^(https?)://((?:(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\.)+(?!-)[A-Za-z0-9_-]{1,63}(?<!-))"
+    r"(/[A-Za-z0-9._~/%+-]*)?$", re.IGNORECASE)
 _SPLIT = re.compile(r"[;\n]")
 
 
@@ -151,14 +156,22 @@ class RowValidator:
         def problem(field_name: str, message: str) -> None:
             self.problems.append(Problem(where, field_name, message))
 
+        values = row.values
+        fields = cmap.fields
+
         def scalar(name: str) -> str:
-            cols = cmap.fields.get(name, [])
-            return _text(row.values.get(cols[0])) if cols else ""
+            cols = fields.get(name)
+            return _text(values.get(cols[0])) if cols else ""
 
         def listed(name: str) -> list[str]:
+            cols = fields.get(name)
+            if not cols:
+                return []
+            if len(cols) == 1:
+                return _items(values.get(cols[0]))
             out: list[str] = []
-            for col in cmap.fields.get(name, []):
-                out.extend(_items(row.values.get(col)))
+            for col in cols:
+                out.extend(_items(values.get(col)))
             return out
 
         urls = self._urls(listed("urls"), problem)
@@ -234,6 +247,10 @@ class RowValidator:
     def _urls(values: list[str], problem: Any) -> list[str]:
         out: list[str] = []
         for value in values:
+            plain = _PLAIN_URL.match(value)
+            if plain:  # the common case, checked by one regex: no urlsplit round trip needed
+                out.append(f"{plain.group(1).lower()}://{plain.group(2).lower()}{plain.group(3) or '/'}")
+                continue
             candidate = value if "://" in value else f"http://{value}"
             try:
                 parts = urlsplit(candidate)

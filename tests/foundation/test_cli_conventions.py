@@ -139,3 +139,14 @@ def test_init_writes_starter_files_that_work(cli, tmp_path: Path) -> None:
     imported = cli(["--config", config, "--json", "assets", "import", inventory]).json
     assert imported["created"] >= 3
     cli(["init", "--dir", tmp_path / "cfg", "--force"])
+
+
+def test_cli_copies_of_format_lists_match_the_library() -> None:
+    from csirt_kit.cli import report_cmd, timeline_cmd
+    from csirt_kit.report import render as report_render
+    from csirt_kit.timeline import labels
+    from csirt_kit.timeline import render as timeline_render
+
+    assert timeline_cmd.FORMATS == timeline_render.FORMATS
+    assert timeline_cmd.LANGS == labels.LANGS
+    assert report_cmd.FORMATS == report_render.FORMATS

@@ -244,3 +244,18 @@ def test_revisions_and_diff(cli, tmp_path: Path) -> None:
     cli(["assets", "diff", "9"], expect=2)
     cli(["assets", "import", changed, "--dry-run"])
     assert cli(["--json", "assets", "revisions"]).json["count"] == 2
+
+
+def test_fast_json_listing_has_the_shape_of_asset_to_dict(store) -> None:
+    from csirt_kit.inventory.validate import parse_software
+    from csirt_kit.models import Asset
+    from csirt_kit.store.assets import AssetFilter, list_asset_dicts, list_assets, upsert_assets
+
+    assets = [Asset(id="a1", name="Portal", kind="website", owner="Dinas A",
+                    urls=("https://a.kota.example/",), ips=("203.0.113.1",), tags=("x",),
+                    software=(parse_software("WordPress 6.4.2"),), webroot="/var/www/a"),
+              Asset(id="n1", name="NVR", kind="nvr", owner="Dinas B", networks=("10.0.0.0/24",))]
+    with store.write() as conn:
+        upsert_assets(conn, assets, "t", "2026-11-01T00:00:00Z")
+    for flt in (None, AssetFilter(kind="nvr"), AssetFilter(search="wordpress")):
+        assert list_asset_dicts(store.conn, flt) == [a.to_dict() for a in list_assets(store.conn, flt)]

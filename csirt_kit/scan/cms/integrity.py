@@ -12,8 +12,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import requests
-
 from csirt_kit.errors import InputError, ServerError
 from csirt_kit.redaction import redact
 from csirt_kit.scan.cms.checksums import parse_manifest, release_files, store_releases
@@ -36,6 +34,8 @@ def md5_of(path: str) -> str:
 
 def fetch_release(store: Store, options: CmsOptions, cms: str, version: str) -> dict[str, str]:
     """Fetch and store one WordPress release manifest (only when scan.cms.fetch_checksums is on)."""
+    import requests  # only when fetching is on: keeps the CLI's start-up light
+
     url = options.checksums_url.format(version=version)
     try:
         resp = requests.get(url, timeout=options.fetch_timeout)
