@@ -17,8 +17,8 @@ from csirt_kit.store.assets import (
     AssetFilter,
     asset_times,
     get_asset,
-    list_asset_dicts,
     list_assets,
+    list_assets_json,
 )
 
 assets_app = typer.Typer(help="Import and browse the city's asset inventory.",
@@ -67,8 +67,8 @@ def list_cmd(
     app = get(ctx)
     flt = AssetFilter(owner, kind, status, criticality, search)
     if app.json:
-        items = list_asset_dicts(app.store.conn, flt)
-        app.emit({"items": items, "count": len(items)}, lambda console: None)
+        items, count = list_assets_json(app.store.conn, flt)
+        app.emit_json_text(f'{{"items": {items}, "count": {count}}}')
         return
     assets = list_assets(app.store.conn, flt)
     app.emit({"items": [], "count": len(assets)}, lambda console: render.assets_table(console, assets))

@@ -66,6 +66,11 @@ class AppContext:
         else:
             render(self.out)
 
+    def emit_json_text(self, text: str) -> None:
+        """Print an already rendered JSON document (redacted), for very large listings."""
+        sys.stdout.write(redact(text) + "\n")
+        sys.stdout.flush()
+
     def info(self, message: str) -> None:
         """A status line on stderr, unless --quiet."""
         if not self.quiet:

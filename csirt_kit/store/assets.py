@@ -143,6 +143,25 @@ def list_assets(conn: sqlite3.Connection, flt: AssetFilter | None = None) -> lis
     return [asset_from_row(row) for row in conn.execute(sql, args)]
 
 
+_JSON_ROW = ("json_object('id', id, 'name', name, 'kind', kind, 'owner', owner, 'contact', contact,"
+             " 'criticality', criticality, 'status', status, 'urls', json(urls),"
+             " 'hostnames', json(hostnames), 'ips', json(ips), 'networks', json(networks),"
+             " 'software', json(software), 'webroot', webroot, 'logs', json(logs),"
+             " 'tags', json(tags), 'notes', notes, 'host', host)")
+
+
+def list_assets_json(conn: sqlite3.Connection, flt: AssetFilter | None = None) -> tuple[str, int]:
+    """The matching assets as one JSON array text (Asset.to_dict's shape), built by SQLite.
+
+    The list columns are stored as JSON already, so SQLite's JSON functions assemble the
+    document in C; `assets list --json` over a whole city's inventory needs no Python objects.
+    """
+    sql, args = _query(flt)
+    sql = sql.replace("SELECT * FROM assets", f"SELECT {_JSON_ROW} FROM assets", 1)
+    rows = [row[0] for row in conn.execute(sql, args)]
+    return "[" + ", ".join(rows) + "]", len(rows)
+
+
 def list_asset_dicts(conn: sqlite3.Connection, flt: AssetFilter | None = None) -> list[dict[str, Any]]:
     """The same assets as JSON-ready dicts (Asset.to_dict's shape), without building Assets.
 

@@ -247,9 +247,17 @@ def test_revisions_and_diff(cli, tmp_path: Path) -> None:
 
 
 def test_fast_json_listing_has_the_shape_of_asset_to_dict(store) -> None:
+    import json
+
     from csirt_kit.inventory.validate import parse_software
     from csirt_kit.models import Asset
-    from csirt_kit.store.assets import AssetFilter, list_asset_dicts, list_assets, upsert_assets
+    from csirt_kit.store.assets import (
+        AssetFilter,
+        list_asset_dicts,
+        list_assets,
+        list_assets_json,
+        upsert_assets,
+    )
 
     assets = [Asset(id="a1", name="Portal", kind="website", owner="Dinas A",
                     urls=("https://a.kota.example/",), ips=("203.0.113.1",), tags=("x",),
@@ -258,4 +266,8 @@ def test_fast_json_listing_has_the_shape_of_asset_to_dict(store) -> None:
     with store.write() as conn:
         upsert_assets(conn, assets, "t", "2026-11-01T00:00:00Z")
     for flt in (None, AssetFilter(kind="nvr"), AssetFilter(search="wordpress")):
-        assert list_asset_dicts(store.conn, flt) == [a.to_dict() for a in list_assets(store.conn, flt)]
+        expected = [a.to_dict() for a in list_assets(store.conn, flt)]
+        assert list_asset_dicts(store.conn, flt) == expected
+        text, count = list_assets_json(store.conn, flt)
+        assert json.loads(text) == expected and count == len(expected)
+        assert [list(d) for d in json.loads(text)] == [list(d) for d in expected]  # key order
