@@ -50,7 +50,7 @@ def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], 
                    settings: Any, rules_hash: str, compiled: bytes | None, matcher_key: str,
                    indicators: Sequence[Any] | None) -> Done:
     """Scan one range (or a whole gzip file) exactly as scan_log_file scans those chunks."""
-    from csirt_kit.scan.logs.scanner import _FileScan, _LineMapper, _yara_chunk
+    from csirt_kit.scan.logs.scanner import _FileScan, scan_chunks
 
     started = time.perf_counter()
     rules = rules_for(rules_hash, compiled)
@@ -58,25 +58,10 @@ def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], 
     res = RangeResult(file.path, index)
     scan = _FileScan(file.path, asset_id, file.fmt, settings)
     errors: list[ScanError] = []
-    yara_failed = False
     chunks = (iter_chunks(file.path, settings.limits) if file.gzip
               else range_chunks(file.path, start, set(stops), settings.limits))
     try:
-        for chunk, cut in chunks:
-            scan.cut += cut
-            if not chunk:
-                continue
-            base = scan.lines
-            scan.lines += chunk.count(b"\n")
-            scan.bytes += len(chunk)
-            if matcher is not None and matcher.count:
-                mapper = _LineMapper(chunk, base)
-                for ioc in matcher.scan(chunk, file.fmt):
-                    line_no, raw = mapper.at(ioc.offset)
-                    first = ioc.indicators[0]
-                    scan.record("ioc.log", f"{first.type}:{first.value}", line_no, raw, ioc)
-            if rules is not None and not yara_failed:
-                yara_failed = _yara_chunk(scan, rules, chunk, base, errors, settings)
+        scan_chunks(scan, chunks, matcher, rules, errors, settings)
     except LogReadError as exc:
         res.read_error = exc.message
     res.lines, res.bytes, res.cut, res.aggs = scan.lines, scan.bytes, scan.cut, scan.aggs

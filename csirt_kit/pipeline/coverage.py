@@ -24,6 +24,15 @@ def _errors_for(asset: Asset, report: ScanReport, scan: str) -> list[str]:
     return [e.error for e in report.errors if any(m and m in e.target for m in marks)]
 
 
+def _save(store: Store, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """Upsert (asset_id, scan, at, status, detail) rows: the last result per asset and scan."""
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO asset_scans (asset_id, scan, at, status, detail) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(asset_id, scan) DO UPDATE SET at = excluded.at,"
+            " status = excluded.status, detail = excluded.detail", rows)
+
+
 def record_coverage(store: Store, scan: str, assets: Iterable[Asset], report: ScanReport) -> int:
     """Mark each asset a scan was meant to cover as ok, or error with the reason."""
     now = iso()
@@ -31,11 +40,7 @@ def record_coverage(store: Store, scan: str, assets: Iterable[Asset], report: Sc
     for asset in assets:
         errors = _errors_for(asset, report, scan)
         rows.append((asset.id, scan, now, "error" if errors else "ok", "; ".join(errors)[:500]))
-    with store.write() as conn:
-        conn.executemany(
-            "INSERT INTO asset_scans (asset_id, scan, at, status, detail) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(asset_id, scan) DO UPDATE SET at = excluded.at,"
-            " status = excluded.status, detail = excluded.detail", rows)
+    _save(store, rows)
     return len(rows)
 
 
@@ -71,11 +76,6 @@ def probe_suspended(store: Store, config: Config) -> list[ProbeResult]:
     finally:
         fetcher.close()
     now = iso()
-    with store.write() as conn:
-        conn.executemany(
-            "INSERT INTO asset_scans (asset_id, scan, at, status, detail) VALUES (?, 'probe', ?, ?, ?)"
-            " ON CONFLICT(asset_id, scan) DO UPDATE SET at = excluded.at,"
-            " status = excluded.status, detail = excluded.detail",
-            [(p.asset_id, now, "answering" if 200 <= p.status < 400 else "down",
-              f"{p.url} HTTP {p.status}" if p.status else f"{p.url} {p.error}") for p in out])
+    _save(store, [(p.asset_id, "probe", now, "answering" if 200 <= p.status < 400 else "down",
+                   f"{p.url} HTTP {p.status}" if p.status else f"{p.url} {p.error}") for p in out])
     return out

@@ -172,6 +172,31 @@ def _sample_format(path: str, settings: LogSettings) -> str:
     return "combined"
 
 
+def scan_chunks(scan: _FileScan, chunks: Iterable[tuple[bytes, int]], matcher: IocMatcher | None,
+                rules: LogRules | None, errors: list[ScanError], settings: LogSettings) -> None:
+    """Count lines and match IoCs and YARA in each (chunk, lines cut) of one file, in order.
+
+    The single-machine scan and the cluster's byte ranges both run this, so a range sees
+    exactly what the whole-file scan sees. After a YARA failure the rest is IoCs only.
+    """
+    yara_failed = False
+    for chunk, cut in chunks:
+        scan.cut += cut
+        if not chunk:
+            continue
+        base = scan.lines
+        scan.lines += chunk.count(b"\n")
+        scan.bytes += len(chunk)
+        if matcher is not None and matcher.count:
+            mapper = _LineMapper(chunk, base)
+            for ioc in matcher.scan(chunk, scan.fmt):
+                line_no, raw = mapper.at(ioc.offset)
+                first = ioc.indicators[0]
+                scan.record("ioc.log", f"{first.type}:{first.value}", line_no, raw, ioc)
+        if rules is not None and not yara_failed:
+            yara_failed = _yara_chunk(scan, rules, chunk, base, errors, settings)
+
+
 def scan_log_file(path: str, *, asset_id: str | None = None, rules: LogRules | None = None,
                   matcher: IocMatcher | None = None, fmt: str = "",
                   settings: LogSettings | None = None) -> ScanReport:
@@ -182,22 +207,7 @@ def scan_log_file(path: str, *, asset_id: str | None = None, rules: LogRules | N
     try:
         fmt = fmt or _sample_format(path, settings)
         scan = _FileScan(path, asset_id, fmt, settings)
-        yara_failed = False
-        for chunk, cut in iter_chunks(path, settings.limits):
-            scan.cut += cut
-            if not chunk:
-                continue
-            base = scan.lines
-            scan.lines += chunk.count(b"\n")
-            scan.bytes += len(chunk)
-            if matcher is not None and matcher.count:
-                mapper = _LineMapper(chunk, base)
-                for ioc in matcher.scan(chunk, fmt):
-                    line_no, raw = mapper.at(ioc.offset)
-                    first = ioc.indicators[0]
-                    scan.record("ioc.log", f"{first.type}:{first.value}", line_no, raw, ioc)
-            if rules is not None and not yara_failed:
-                yara_failed = _yara_chunk(scan, rules, chunk, base, errors, settings)
+        scan_chunks(scan, iter_chunks(path, settings.limits), matcher, rules, errors, settings)
     except LogReadError as exc:
         return ScanReport((), (ScanError(path, exc.message),), {"targets": 1, "files": 1})
     stats = {"targets": 1, "files": 1, "bytes": scan.bytes, "lines": scan.lines,
