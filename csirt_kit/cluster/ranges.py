@@ -10,9 +10,9 @@ range runs from its usable split point to the next usable one, rebuilding that s
 reading back at most ``max_line + 1`` bytes. So each range sees the same chunks (same
 YARA string caps, same offsets) as one reader over the whole file, and it returns line
 numbers relative to its first line plus its own line count; the submitter adds the lines
-of the ranges before it, which makes every line number exact. ``range_chunks`` mirrors
-``scan.logs.reader.iter_chunks`` line for line: tests/cluster/test_ranges.py fails when
-the two drift apart.
+of the ranges before it, which makes every line number exact. ``range_chunks`` cuts lines
+with ``scan.logs.reader``'s ``LineSplitter``, as ``iter_chunks`` does;
+tests/cluster/test_ranges.py checks that the ranges' chunks equal one whole-file pass.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from csirt_kit.scan.logs.reader import LogReadError, ReadLimits, open_log
+from csirt_kit.scan.logs.reader import LineSplitter, LogReadError, ReadLimits, open_log
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,9 @@ def range_chunks(path: str, start: int, stop_points: set[int], limits: ReadLimit
             return  # the range before this one carries on through this split point
         fh.seek(start)
         pos = start
-        skipping = False
+        lines = LineSplitter(limits.max_line, carry)
         while True:
-            if pos != start and pos in stop_points and not skipping:
+            if pos != start and pos in stop_points and not lines.skipping:
                 return  # the next range starts here with exactly this carry
             try:
                 block = fh.read(limits.chunk_size)
@@ -91,28 +91,11 @@ def range_chunks(path: str, start: int, stop_points: set[int], limits: ReadLimit
             if not block:
                 break
             pos += len(block)
-            cut = 0
-            if skipping:
-                nl = block.find(b"\n")
-                if nl < 0:
-                    continue
-                block = block[nl + 1:]
-                skipping = False
-            buf = carry + block if carry else block
-            last = buf.rfind(b"\n")
-            if last < 0:
-                whole, carry = b"", buf
-            else:
-                whole, carry = buf[:last + 1], buf[last + 1:]
-            if len(carry) > limits.max_line:
-                whole += carry[:limits.max_line] + b"\n"
-                carry, skipping, cut = b"", True, 1
-            if whole:
-                yield whole, cut
-            elif cut:
-                yield b"", cut
-        if carry:
-            yield carry + b"\n", 0
+            out = lines.feed(block)
+            if out is not None:
+                yield out
+        if lines.carry:
+            yield lines.carry + b"\n", 0
     finally:
         fh.close()
 

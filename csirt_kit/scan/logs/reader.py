@@ -5,7 +5,7 @@ would carry more than ``max_line`` bytes past a chunk's end is cut to that lengt
 rest of it is skipped, it is still counted as one line), so memory stays near
 ``chunk_size + max_line`` whatever the file holds; a long line inside one chunk is kept
 whole for matching (evidence snippets are cut to 300 characters). csirt_kit.cluster's
-range reader mirrors this function: change both together.
+range reader cuts lines with the same ``LineSplitter``.
 Gzip input is decompressed in a stream with two caps against decompression bombs: a
 total output size and an output/input ratio; tripping either raises ``LogReadError``.
 """
@@ -192,12 +192,46 @@ def open_log(path: str, limits: ReadLimits) -> tuple[BinaryIO, object]:
     return raw, raw
 
 
+@dataclass
+class LineSplitter:
+    """Cut blocks into whole lines: the partial last line is carried to the next block, and a
+    line longer than max_line is cut there (its tail skipped up to the next newline).
+
+    `iter_chunks` and the cluster's byte ranges share it so both cut lines identically.
+    """
+
+    max_line: int
+    carry: bytes = b""
+    skipping: bool = False  # inside the skipped tail of an over-long line
+
+    def feed(self, block: bytes) -> tuple[bytes, int] | None:
+        """(whole lines, lines cut) of this block, or None when it yields nothing."""
+        cut = 0
+        if self.skipping:
+            nl = block.find(b"\n")
+            if nl < 0:
+                return None
+            block = block[nl + 1:]
+            self.skipping = False
+        buf = self.carry + block if self.carry else block
+        last = buf.rfind(b"\n")
+        if last < 0:
+            whole, self.carry = b"", buf
+        else:
+            whole, self.carry = buf[:last + 1], buf[last + 1:]
+        if len(self.carry) > self.max_line:
+            whole += self.carry[:self.max_line] + b"\n"
+            self.carry, self.skipping, cut = b"", True, 1
+        if whole:
+            return whole, cut
+        return (b"", cut) if cut else None
+
+
 def iter_chunks(path: str, limits: ReadLimits | None = None) -> Iterator[tuple[bytes, int]]:
     """Yield (chunk of whole lines, lines cut) pairs; every chunk ends with a newline."""
     limits = limits or ReadLimits()
     raw, reader = open_log(path, limits)
-    carry = b""
-    skipping = False  # inside the skipped tail of an over-long line
+    lines = LineSplitter(limits.max_line)
     try:
         while True:
             try:
@@ -206,27 +240,10 @@ def iter_chunks(path: str, limits: ReadLimits | None = None) -> Iterator[tuple[b
                 raise LogReadError(f"read failed: {exc.strerror or exc}", where=path) from None
             if not block:
                 break
-            cut = 0
-            if skipping:
-                nl = block.find(b"\n")
-                if nl < 0:
-                    continue
-                block = block[nl + 1:]
-                skipping = False
-            buf = carry + block if carry else block
-            last = buf.rfind(b"\n")
-            if last < 0:
-                whole, carry = b"", buf
-            else:
-                whole, carry = buf[:last + 1], buf[last + 1:]
-            if len(carry) > limits.max_line:
-                whole += carry[:limits.max_line] + b"\n"
-                carry, skipping, cut = b"", True, 1
-            if whole:
-                yield whole, cut
-            elif cut:
-                yield b"", cut
-        if carry:
-            yield carry + b"\n", 0
+            out = lines.feed(block)
+            if out is not None:
+                yield out
+        if lines.carry:
+            yield lines.carry + b"\n", 0
     finally:
         raw.close()
