@@ -13,7 +13,10 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 FINDING_KINDS = ("intel.asset", "vuln.software", "yara.web", "yara.file", "yara.log", "ioc.log",
                  "web.cloaking", "web.defacement", "web.redirect",
                  "cms.upload_php", "cms.core_modified", "cms.core_unknown",
-                 "cms.verification_token", "cms.sitemap_spam", "cms.persistence")
+                 "cms.verification_token", "cms.sitemap_spam", "cms.persistence",
+                 "web.judol_content", "web.hidden_links",
+                 "log.fake_crawler", "log.upload_post", "log.webshell_use", "log.gambling_slug",
+                 "log.sitemap_burst")
 FINDING_STATUSES = ("new", "in_case", "suppressed", "resolved")
 
 
