@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -75,10 +76,41 @@ def main_options(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"csirt_kit.cli.{name}")
-        module.register(app)
+_GLOBAL_VALUE_OPTIONS = ("--config", "-c", "--log-format")
+_registered: set[str] = set()
 
 
-_register_all()
+def group_of(module: str) -> str:
+    """The top-level command a module registers: ``scan_logs_cmd`` adds to ``scan``."""
+    return module.removesuffix("_cmd").split("_")[0]
+
+
+def command_in(args: Sequence[str]) -> str | None:
+    """The top-level command named in args (None for bare help, version or no command)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_VALUE_OPTIONS:
+            skip = True
+        elif arg in ("-h", "--help", "--version"):
+            return None
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def register(args: Sequence[str] | None = None) -> typer.Typer:
+    """Register the command modules args need (all without args) and return the app.
+
+    Importing every command group's libraries costs most of a second; cron runs one
+    command, so only its modules are imported. Help, and unknown names (so that typer
+    can suggest the right one), register everything.
+    """
+    wanted = command_in(args) if args is not None else None
+    names = [m for m in COMMAND_MODULES if wanted is None or group_of(m) == wanted]
+    for name in names or COMMAND_MODULES:
+        if name not in _registered:
+            importlib.import_module(f"csirt_kit.cli.{name}").register(app)
+            _registered.add(name)
+    return app

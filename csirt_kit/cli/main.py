@@ -36,9 +36,10 @@ def _error_document(exc: CsirtError, code: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run csirt with argv (default sys.argv[1:]) and return the exit code."""
-    from csirt_kit.cli.app import app
+    from csirt_kit.cli.app import register
 
     args = list(sys.argv[1:] if argv is None else argv)
+    app = register(args)
     result: object
     try:
         result = app(args=args, prog_name="csirt", standalone_mode=False)

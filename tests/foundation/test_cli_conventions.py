@@ -13,7 +13,9 @@ import pytest
 import typer.main
 
 from csirt_kit import __version__
-from csirt_kit.cli.app import app
+from csirt_kit.cli.app import COMMAND_MODULES, command_in, group_of, register
+
+app = register()
 
 PACKAGE = Path(__file__).resolve().parents[2] / "csirt_kit"
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -150,3 +152,31 @@ def test_cli_copies_of_format_lists_match_the_library() -> None:
     assert timeline_cmd.FORMATS == timeline_render.FORMATS
     assert timeline_cmd.LANGS == labels.LANGS
     assert report_cmd.FORMATS == report_render.FORMATS
+
+
+def test_each_command_module_registers_the_group_its_name_says() -> None:
+    # Only the named command's modules are imported at start-up (cli/app.py register), so a
+    # module registering a group its name does not say would vanish from that command.
+    for name in COMMAND_MODULES:
+        fresh = typer.Typer()
+        __import__(f"csirt_kit.cli.{name}", fromlist=["register"]).register(fresh)
+        top = {c.name for c in fresh.registered_commands} | {g.name for g in fresh.registered_groups}
+        assert top <= {group_of(name)}, f"{name} registers {top}, its name says {group_of(name)}"
+        if not top:  # it adds to a group another module creates
+            assert any(group_of(m) == group_of(name) and m != name for m in COMMAND_MODULES)
+
+
+def test_start_up_registers_only_the_named_command() -> None:
+    assert command_in(["-c", "x.toml", "--json", "scan", "files", "--help"]) == "scan"
+    assert command_in(["--config", "assets", "-v", "assets", "list"]) == "assets"
+    assert command_in(["--help"]) is None and command_in([]) is None
+    assert command_in(["--log-format", "json", "run"]) == "run"
+
+
+def test_fresh_process_imports_only_what_the_command_needs() -> None:
+    import subprocess
+    import sys
+    code = ("import sys; from csirt_kit.cli.main import main; rc = main(['findings', '--help']); "
+            "print(rc, 'csirt_kit.notify.senders' in sys.modules, 'csirt_kit.cli.scan_cmd' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "0 False False", out.stdout + out.stderr
