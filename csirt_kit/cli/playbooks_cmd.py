@@ -1,9 +1,9 @@
-"""`csirt playbooks list|show|check`."""
+"""`csirt playbooks list|show|check|export|push`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -88,6 +88,67 @@ def check_cmd(ctx: typer.Context,
     app.emit({"files": result.files, "playbooks": [p.id for p in result.playbooks], "problems": []},
              lambda console: console.print(
                  f"{result.files} file(s), {len(result.playbooks)} playbook(s): all valid"))
+
+
+_LANG_HELP = "Template texts: en or id (default: general.lang)."
+
+
+@playbooks_app.command("export")
+def export_cmd(ctx: typer.Context,
+               thehive: Annotated[str, typer.Option(
+                   "--thehive", metavar="FILE",
+                   help="Write TheHive 5 case templates: a JSON list to FILE, or one <name>.json "
+                        "per template when FILE is a folder (exists or ends with /).")],
+               lang: Annotated[str, typer.Option("--lang", help=_LANG_HELP)] = "",
+               ) -> None:
+    """Write one TheHive case template per playbook, ready to import by hand or by API."""
+    from csirt_kit.cases.template_build import build_templates, export_templates, pick_lang
+
+    app = get(ctx)
+    chosen = pick_lang(app.config, lang)
+    templates = build_templates(ranked(load_playbooks(app.config)), app.config, chosen)
+    written = export_templates(templates, thehive)
+    doc = {"templates": [t["name"] for t in templates], "files": [str(p) for p in written],
+           "lang": chosen}
+    one_file = written == [Path(thehive).expanduser()]
+    dest = thehive if one_file else f"{thehive} (one <name>.json per template)"
+    app.emit(doc, lambda console: console.print(
+        f"{len(templates)} case template(s) ({chosen}) written to {dest}", markup=False))
+
+
+def _push_text(console: Console, result: Any) -> None:
+    verb = "would be " if result.dry_run else ""
+    for label, names in (("created", result.created), ("updated", result.updated)):
+        for name in names:
+            extra = f" ({', '.join(result.changes[name])})" if name in result.changes else ""
+            console.print(f"{verb}{label}: {name}{extra}", markup=False)
+    console.print(f"{len(result.created)} {verb}created, {len(result.updated)} {verb}updated, "
+                  f"{len(result.unchanged)} unchanged", markup=False)
+
+
+@playbooks_app.command("push")
+def push_cmd(ctx: typer.Context,
+             lang: Annotated[str, typer.Option("--lang", help=_LANG_HELP)] = "",
+             dry_run: Annotated[bool, typer.Option(
+                 "--dry-run", help="Read TheHive and show what would change; write nothing.")] = False,
+             ) -> None:
+    """Create or update the playbooks' case templates in TheHive ([cases.thehive]); idempotent."""
+    from csirt_kit.cases.template_build import pick_lang
+    from csirt_kit.cases.template_push import push_templates
+
+    app = get(ctx)
+    chosen = pick_lang(app.config, lang)
+    result = push_templates(app.config, ranked(load_playbooks(app.config)), chosen, dry_run=dry_run)
+    kf = result.key_field
+    if kf is not None and kf.exists is False:
+        app.warn(f"custom field {kf.name!r} is not defined in TheHive: templates carry no key field "
+                 "until an administrator creates it (see `csirt doctor`)")
+    for name in result.stale:
+        app.warn(f"template {name} is on the server but no playbook makes it (left as is)")
+    for name, fields in result.unsettled.items():
+        app.warn(f"template {name}: after the write the server still differs in {', '.join(fields)}; "
+                 "the next push will write it again")
+    app.emit(result.to_dict(), lambda console: _push_text(console, result))
 
 
 def register(app: typer.Typer) -> None:
