@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from csirt_kit.judol.vocab import Vocabulary, load_vocabulary
+
 ENGINES = {"google-site-verification": "google", "msvalidate.01": "bing",
            "yandex-verification": "yandex"}
 _VERIFY_FILE = re.compile(r"^(?:google([0-9a-f]{8,32})\.html|yandex_([0-9a-f]{8,32})\.html"
@@ -18,14 +20,6 @@ _BING_USER = re.compile(r"<user>\s*([^<\s]+)\s*</user>", re.IGNORECASE)
 META_NEEDLES = (b"google-site-verification", b"msvalidate.01", b"yandex-verification")
 TEMPLATE_EXTENSIONS = (".html", ".htm", ".php", ".phtml", ".tpl", ".twig", ".inc", ".xhtml")
 
-# Gambling vocabulary: whole words, and fragments that mark gambling inside a longer word.
-GAMBLING_WORDS = frozenset({"judi", "poker", "casino", "kasino", "jackpot", "bandarq", "dominoqq",
-                            "sabung", "roulette", "baccarat"})
-GAMBLING_FRAGMENTS = ("gacor", "togel", "maxwin", "sbobet", "judol", "slot88", "slot777",
-                      "pokerqq", "bandartogel")
-_SLOT_NUMBER = re.compile(r"slot\d{2,}")
-_WEAK = frozenset({"slot", "rtp", "bet", "bola", "deposit", "pulsa", "hoki", "jp", "wd", "bonus",
-                   "scatter", "toto", "pragmatic", "mahjong", "zeus"})
 _WORD = re.compile(r"[a-z0-9]+")
 _SECOND_LEVEL = frozenset({"go", "ac", "co", "or", "sch", "web", "my", "net", "mil", "desa",
                            "ponpes", "biz", "com", "org", "gov", "edu"})
@@ -77,15 +71,15 @@ def is_known(token: Token, known: frozenset[str]) -> bool:
     return bool(forms & known)
 
 
-def gambling_terms(text: str, extra: Iterable[str] = ()) -> list[str]:
-    """Gambling words in a URL path or slug (one strong word, or two weak ones)."""
-    words = _WORD.findall(unquote(text).lower())
-    strong = [w for w in words if w in GAMBLING_WORDS or w in extra
-              or any(f in w for f in GAMBLING_FRAGMENTS) or _SLOT_NUMBER.fullmatch(w)]
-    if strong:
-        return strong
-    weak = [w for w in words if w in _WEAK]
-    return weak if len(set(weak)) >= 2 else []
+def gambling_terms(text: str, extra: Iterable[str] = (), vocabulary: Vocabulary | None = None) -> list[str]:
+    """Gambling words in a URL path or slug (one strong term, or two weak ones; csirt_kit.judol lists)."""
+    text = unquote(text)
+    found = (vocabulary or load_vocabulary(None)).terms_in(text)
+    extra_set = frozenset(extra)
+    if extra_set:
+        mine = [w for w in _WORD.findall(text.lower()) if w in extra_set]
+        found = list(dict.fromkeys([*mine, *(found if found else [])]))
+    return found
 
 
 def base_domain(host: str) -> str:
@@ -124,16 +118,18 @@ def robots_entries(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def spam_in_urls(urls: Iterable[str], home: Iterable[str], extra: Iterable[str] = ()
-                 ) -> tuple[list[str], list[str]]:
-    """(URLs with gambling words, URLs on foreign domains) among sitemap or robots URLs."""
+def spam_in_urls(urls: Iterable[str], home: Iterable[str], extra: Iterable[str] = (),
+                 vocabulary: Vocabulary | None = None) -> tuple[list[str], list[str]]:
+    """(URLs with gambling words or domains, URLs on foreign domains) among sitemap/robots URLs."""
     home = list(home)
     extra_set = frozenset(extra)
+    vocab = vocabulary or load_vocabulary(None)
     gambling, foreign = [], []
     for url in urls:
         parts = urlsplit(url if "//" in url or url.startswith("/") else "//" + url)
-        if gambling_terms(parts.path + " " + parts.query, extra_set) or (
-                parts.hostname and gambling_terms(parts.hostname.replace(".", " "), extra_set)):
+        if gambling_terms(parts.path + " " + parts.query, extra_set, vocab) or (
+                parts.hostname and (gambling_terms(parts.hostname.replace(".", " "), extra_set, vocab)
+                                    or vocab.is_gambling_domain(parts.hostname))):
             gambling.append(url)
         if parts.hostname and is_foreign(parts.hostname, home):
             foreign.append(url)
