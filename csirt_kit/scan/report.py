@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from csirt_kit.errors import CsirtError
+from csirt_kit.evidence.collect import capture
+from csirt_kit.evidence.settings import EvidenceSettings
 from csirt_kit.findings import UpsertResult, upsert_findings
 from csirt_kit.models import SEVERITIES, Finding, severity_rank
 from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ScanError:
@@ -69,10 +74,23 @@ def merge_reports(reports: Sequence[ScanReport]) -> ScanReport:
                       tuple(e for r in reports for e in r.errors), stats)
 
 
-def persist(store: Store, report: ScanReport, now: str | None = None) -> UpsertResult:
-    """Upsert the report's findings in one transaction (a rescan never duplicates)."""
+def persist(store: Store, report: ScanReport, now: str | None = None,
+            evidence: EvidenceSettings | None = None) -> UpsertResult:
+    """Upsert the report's findings in one transaction (a rescan never duplicates).
+
+    Then capture their evidence (csirt_kit.evidence; `[evidence]` caps, defaults when
+    evidence is None). A capture that fails is logged and never loses the findings.
+    """
+    now = now or iso()
     with store.write() as conn:
-        return upsert_findings(conn, report.findings, now or iso())
+        result = upsert_findings(conn, report.findings, now)
+    quiet = set(result.quiet)
+    try:
+        capture(store, [f for f in report.findings if f.fingerprint not in quiet],
+                evidence or EvidenceSettings(), now)
+    except (CsirtError, OSError) as exc:
+        log.warning("evidence capture failed, findings are stored: %s", exc)
+    return result
 
 
 def stored_statuses(store: Store, report: ScanReport) -> dict[str, str]:
