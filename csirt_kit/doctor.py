@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -137,7 +138,7 @@ def check_intel(config: Config) -> Iterator[Check]:
 
 
 def check_thehive(config: Config) -> Iterator[Check]:
-    """TheHive answers and accepts the key (when it is the case backend)."""
+    """TheHive answers and accepts the key (when it is the case backend); version, key field, templates."""
     if config.get("cases.backend") != "thehive":
         yield Check("thehive", "ok", "not used (cases.backend = local)")
         return
@@ -153,8 +154,79 @@ def check_thehive(config: Config) -> Iterator[Check]:
         org = user.get("organisation", "?") if isinstance(user, dict) else "?"
         yield Check("thehive", "ok", f"{backend.url}: authenticated as {login} "
                                      f"(organisation {org})")
+        yield from _guard("thehive version", lambda: _thehive_version(backend))
+        yield from _guard("thehive key field", lambda: _thehive_key_field(backend, config))
+        yield from _guard("thehive templates", lambda: _thehive_templates(backend, config))
     finally:
         backend.close()
+
+
+def _thehive_version(backend: Any) -> Iterator[Check]:
+    from csirt_kit.cases.template_push import STATUS_PATH, server_version
+
+    version = server_version(backend)
+    ok = version.split(".", 1)[0] == "5"
+    note = "" if ok else "; csirt-kit speaks the TheHive 5 API (v1)"
+    yield Check("thehive version", "ok" if ok else "warn", f"TheHive {version} (GET {STATUS_PATH}){note}")
+
+
+def key_field_fix(name: str, url: str) -> str:
+    """How an administrator defines the key custom field: the UI path and the API call."""
+    body = json.dumps({"name": name, "displayName": "csirt-kit case key", "group": "csirt-kit",
+                       "description": "Case key set by csirt-kit", "type": "string", "mandatory": False})
+    return (f"as a platform administrator (admin organisation): Entities management > Custom fields > "
+            f"+ , technical name {name}, type String, not mandatory; or by API: curl -X POST "
+            f"-H 'Authorization: Bearer $ADMIN_KEY' -H 'X-Organisation: admin' "
+            f"-H 'Content-Type: application/json' {url}/api/v1/customField -d '{body}'")
+
+
+def _thehive_key_field(backend: Any, config: Config) -> Iterator[Check]:
+    from csirt_kit.cases.template_push import key_field_state
+
+    kf = key_field_state(backend, config)
+    if kf.exists is None:
+        yield Check("thehive key field", "warn", f"custom field {kf.name}: definitions not readable "
+                                                 f"with this key ({kf.note})")
+    elif not kf.exists:  # cases still work: the key stays in the dedup tag only
+        yield Check("thehive key field", "warn",
+                    f"custom field {kf.name} is not defined: cases, alerts and templates carry the case "
+                    f"key only in the tag. Fix {key_field_fix(kf.name, backend.url)}")
+    elif kf.type not in ("string", ""):
+        yield Check("thehive key field", "fail", f"custom field {kf.name} exists with type {kf.type}; "
+                                                 "the case key needs type string")
+    else:
+        yield Check("thehive key field", "ok", f"custom field {kf.name} exists (type string)")
+
+
+def _thehive_templates(backend: Any, config: Config) -> Iterator[Check]:
+    """Pushed and current in either language: doctor has no --lang, push may have had one."""
+    from csirt_kit.cases.template_build import LANGS
+    from csirt_kit.cases.template_push import key_field_state, server_templates, template_states
+    from csirt_kit.playbooks.loader import load_playbooks
+
+    playbooks = load_playbooks(config)
+    kf = key_field_state(backend, config)
+    theirs = server_templates(backend)
+    per_lang = {lang: template_states(config, playbooks, lang, kf, theirs)[0] for lang in LANGS}
+    names = [str(s.ours["name"]) for s in per_lang["en"]]
+    missing = [s.ours["name"] for s in per_lang["en"] if s.theirs is None]
+    current = {str(s.ours["name"]) for states in per_lang.values() for s in states
+               if s.action == "unchanged"}
+    outdated = [n for n in names if n not in current and n not in missing]
+    section = config.get("cases.thehive", {}) or {}
+    in_use = bool(section.get("use_templates")) or section.get("mode") == "alert"
+    if missing:
+        effect = ("cases or alerts name them (use_templates or alert mode), so they are needed" if in_use
+                  else "not used now (case mode, cases.thehive.use_templates = false)")
+        yield Check("thehive templates", "fail" if in_use else "warn",
+                    f"{len(missing)} of {len(names)} case templates not in TheHive ({', '.join(missing)}); "
+                    f"{effect}. Fix: run `csirt playbooks push`")
+    if outdated:
+        yield Check("thehive templates", "warn",
+                    f"{len(outdated)} case template(s) differ from the playbooks ({', '.join(outdated)}); "
+                    "run `csirt playbooks push` (`--dry-run` shows the fields)")
+    if not missing and not outdated:
+        yield Check("thehive templates", "ok", f"{len(names)} case templates pushed and current")
 
 
 def check_notify(config: Config) -> Iterator[Check]:

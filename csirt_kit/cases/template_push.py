@@ -109,12 +109,11 @@ def server_templates(backend: TheHiveBackend) -> dict[str, dict[str, Any]]:
     return out
 
 
-def template_states(backend: TheHiveBackend, config: Config, playbooks: Sequence[Playbook], lang: str,
-                    kf: KeyField) -> tuple[list[TemplateState], list[str]]:
-    """Each wanted template against the server, and the prefixed ones no playbook makes."""
+def template_states(config: Config, playbooks: Sequence[Playbook], lang: str, kf: KeyField,
+                    theirs: dict[str, dict[str, Any]]) -> tuple[list[TemplateState], list[str]]:
+    """Each wanted template against the server's (by name), and the prefixed ones no playbook makes."""
     # Without the field defined, the server refuses any template naming it (TheHive 4 getOrFail).
     ours = build_templates(playbooks, config, lang, with_key_field=kf.exists is not False)
-    theirs = server_templates(backend)
     states = [TemplateState(t, theirs.get(t["name"]),
                             tuple(differences(t, theirs[t["name"]])) if t["name"] in theirs else ())
               for t in ours]
@@ -160,7 +159,7 @@ def push_templates(config: Config, playbooks: Sequence[Playbook], lang: str,
     unsettled: dict[str, list[str]] = {}
     try:
         kf = key_field_state(backend, config)
-        states, stale = template_states(backend, config, playbooks, lang, kf)
+        states, stale = template_states(config, playbooks, lang, kf, server_templates(backend))
         changes = {str(s.ours["name"]): list(s.diff) for s in states if s.action == "update"}
         for state in states:
             name = str(state.ours["name"])

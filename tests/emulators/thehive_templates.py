@@ -25,10 +25,14 @@ ADMIN_ORG = "admin"  # custom field definitions are managed from the platform's 
 
 
 class TemplateRoutes(HiveBase):
-    """Case templates (also applied to cases) and custom field definitions."""
+    """Case templates (also applied to cases), custom field definitions and the status endpoint."""
+
+    # What GET /api/v1/status reports (TheHive 4 source, v1 StatusCtrl; TheHive 5 [unverified]).
+    thehive_version = "5.5.7-1"
 
     def add_template_routes(self) -> None:
         r = self.route
+        r("GET", "/status", self._status)
         r("POST", "/case/_bulk/caseTemplate", self._apply_template)
         r("POST", "/caseTemplate", self._template_create)
         r("GET", "/caseTemplate/(?P<id>[^/]+)", self._template_get)
@@ -124,6 +128,13 @@ class TemplateRoutes(HiveBase):
             set_labels(case)
             self.touch(case, ctx.user)
         return self.empty()
+
+    def _status(self, ctx: Ctx, _: dict[str, str]) -> Reply:
+        """Versions and auth config; a real server answers it without credentials too."""
+        versions = {"Scalligraph": self.thehive_version, "TheHive": self.thehive_version, "Play": "2.8.20"}
+        config = {"protectDownloadsWith": "malware", "authType": ["session", "local", "key"]}
+        config.update(capabilities=["changePassword", "setPassword", "authByKey", "mfa"], ssoAutoLogin=False)
+        return self.ok({"versions": versions, "connectors": {}, "config": config})
 
     # -- custom field definitions --------------------------------------------------------------
     def add_custom_field(
