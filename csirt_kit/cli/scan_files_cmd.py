@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,6 +47,10 @@ def files_cmd(
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
     cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP,
                                                 metavar="ADDRESS")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Read every file, even those whose size, mtime, ctime and inode are"
+        " unchanged since the last scan (the stat cache is refreshed; cluster scans always"
+        " read everything).")] = False,
 ) -> None:
     """Scan files and folders (or inventory webroots) with the YARA rules."""
     app = get(ctx)
@@ -55,7 +59,8 @@ def files_cmd(
         raise UsageError("nothing to scan", fix="give PATH... or --webroots")
     options = FileOptions.from_config(app.config)
     options = replace(options, max_size=max_size or options.max_size,
-                      timeout=timeout or options.timeout, workers=workers or options.workers)
+                      timeout=timeout or options.timeout, workers=workers or options.workers,
+                      full=full)
     if asset and get_asset(app.store.conn, asset) is None:
         raise NotFoundError(f"no asset with id {asset!r}", fix="see `csirt assets list`")
     ruleset = load_rules(app.config, extra=rules or (), scopes=FILE_SCOPES)
@@ -89,7 +94,33 @@ def files_cmd(
                 reports.append(scan_webroots(app.store, app.config, ruleset, progress=progress,
                                              options=options))
     report = reports[0] if len(reports) == 1 else merge_reports(reports)
-    finish_scan(app, report, fail_on)
+    try:
+        finish_scan(app, report, fail_on)
+    finally:  # also when --fail-on ends the command with exit 3
+        if not app.json and "unchanged" in report.stats:
+            app.out.print(files_summary(report.stats), markup=False)
+
+
+def files_summary(stats: dict[str, Any]) -> str:
+    """E.g. "files: 12,345 unchanged (not read), 3 read (41.0 kB)"."""
+    read = int(stats.get("read", 0))
+    line = (f"files: {int(stats.get('unchanged', 0)):,} unchanged (not read), {read:,} read"
+            f" ({_size(int(stats.get('bytes_read', 0)))})")
+    mode = stats.get("stat_cache")
+    if mode == "full":
+        line += "; --full: the stat cache was not used"
+    elif mode == "off":
+        line += "; stat cache off (scan.stat_cache, scan.content_cache or no store file)"
+    return line
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "kB", "MB"):
+        if value < 1000:
+            return f"{n:,} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:,.1f} GB"
 
 
 def register(app: typer.Typer) -> None:

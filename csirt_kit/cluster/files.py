@@ -3,8 +3,10 @@
 Each root is walked by a task on a worker that can read it (pinned when its asset names
 a ``host``), then its files go out in batches of about ``cluster.file_batch_bytes`` (or
 ``file_batch_files``) to workers of the same host. Findings are built here, with the
-same fingerprints and evidence as ``scan.files.scan_files``. The content cache of the
-single-machine path is not used on the cluster (workers have no store).
+same fingerprints and evidence as ``scan.files.scan_files``. The content and stat caches
+of the single-machine path are not used on the cluster (workers have no store): every
+file is read and scanned, and the caches are neither consulted nor changed, so a later
+single-machine scan still compares against what it last read itself.
 """
 
 from __future__ import annotations

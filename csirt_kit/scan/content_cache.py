@@ -3,8 +3,11 @@
 Each worker keeps the results of this run in memory (so identical files in many webroots,
 e.g. WordPress core, are scanned once per worker) and looks up earlier runs in the store's
 ``file_scan_cache`` table through its own read-only connection. The main process stores
-what was newly scanned in one transaction at the end. Content is always read and hashed:
-a file whose timestamps were forged (a common trick to hide a web shell) is still caught.
+what was newly scanned in one transaction at the end. A file that is read is always
+hashed, and the key is its content, never its timestamps. Which files are read at all is
+the stat cache's call (stat_cache.py): a file whose size, mtime, ctime, inode and device
+are unchanged is not opened and its result comes from here by the key remembered for
+it; a forged mtime still changes ctime, so such a file is read and hashed again.
 When a loaded rule reads the externals (filename, extension, ...), the key mixes them in.
 """
 

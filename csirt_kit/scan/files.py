@@ -5,7 +5,11 @@ Config keys (``[scan]``):
   file_timeout   seconds of YARA time per file (default 30)
   workers        worker processes (default 0: one per usable core)
   content_cache  skip content already scanned with the same rules (default true; see
-                 content_cache.py: content is always read and hashed, never trusted by mtime)
+                 content_cache.py)
+  stat_cache     do not open files whose size, mtime, ctime, inode and device are unchanged
+                 since they were read (default true; needs content_cache and a store file;
+                 see stat_cache.py for why ctime defeats forged timestamps). ``--full``
+                 ignores it for one scan.
 
 Walks never follow symlinks (so never leave the root); unreadable folders, unreadable
 or vanished files, oversized files and YARA timeouts are scan errors for their target
@@ -28,11 +32,19 @@ from pathlib import Path
 from csirt_kit.config import Config
 from csirt_kit.models import Finding
 from csirt_kit.progress import ProgressFn, no_progress
-from csirt_kit.scan import runner
-from csirt_kit.scan.content_cache import WorkerCache, content_key, hits_to_json, save, store_path
+from csirt_kit.scan import runner, stat_cache
+from csirt_kit.scan.content_cache import (
+    WorkerCache,
+    content_key,
+    hits_from_json,
+    hits_to_json,
+    save,
+    store_path,
+)
 from csirt_kit.scan.filetypes import externals_for
 from csirt_kit.scan.report import ScanError, ScanReport
 from csirt_kit.scan.rules import MatchError, RuleHit, RuleSet, hit_to_finding, to_hit
+from csirt_kit.scan.stat_cache import RACY_SECONDS, Known, Seen, Stat, stat_of
 from csirt_kit.scan.walk import os_reason, walk
 from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso
@@ -51,6 +63,10 @@ class FileOptions:
     batch_bytes: int = 32 * 1024 * 1024
     in_process_below: int = 64  # fewer files than this: no pool
     content_cache: bool = True  # skip content already scanned with the same rules
+    stat_cache: bool = True  # do not open files whose stat values are unchanged
+    full: bool = False  # --full: read every file this time (the stat cache is refreshed)
+    racy_seconds: float = RACY_SECONDS
+    stat_flush_rows: int = 20000  # remember files read in transactions of this many rows
 
     @classmethod
     def from_config(cls, config: Config | None) -> FileOptions:
@@ -60,7 +76,15 @@ class FileOptions:
         return cls(max_size=int(config.get("scan.max_file_size", cls.max_size)),
                    timeout=int(config.get("scan.file_timeout", cls.timeout)),
                    workers=int(config.get("scan.workers", 0) or 0),
-                   content_cache=bool(config.get("scan.content_cache", True)))
+                   content_cache=_flag(config.get("scan.content_cache", True)),
+                   stat_cache=_flag(config.get("scan.stat_cache", True)))
+
+
+def _flag(value: object) -> bool:
+    # An environment override of a key without a default arrives as text ("false").
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off", ""}
+    return bool(value)
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,8 @@ class FileTarget:
     path: str
     size: int
     asset_id: str | None = None
+    stat: Stat | None = None  # as walked
+    sha256: str = ""  # from the stat cache: reuse it if the file still has `stat`
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,7 @@ class FileResult:
     error: str = ""
     key: str = ""  # content cache key, when the result should be stored
     fresh: bool = False  # scanned now (not taken from the cache)
+    stat: Stat | None = None  # stat values when read, for the stat cache
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,7 @@ class BatchJob:
     use_cache: bool = False
     db_path: str | None = None
     run_id: str = ""
+    track: bool = False  # return every file read (with its stat values) for the stat cache
 
 
 _CACHE: WorkerCache | None = None  # this process's content cache for the current run
@@ -114,8 +142,9 @@ def _worker_cache(job: BatchJob) -> WorkerCache | None:
 def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
     """Scan one batch in this process.
 
-    Returned: files with hits or errors, and (when results are persisted) every freshly
-    scanned file with its content key, so the main process can store it.
+    Returned: files with hits or errors, (when results are persisted) every freshly
+    scanned file with its content key, and (with `job.track`) every file read, so the
+    main process can store them.
     """
     rules = runner.worker_rules()
     cache = _worker_cache(job)
@@ -135,12 +164,16 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
             continue
         # Externals cost a little per file: set them only when a rule reads them.
         externals = externals_for(target.path, data, st.st_uid) if job.uses_externals else None
-        sha = hashlib.sha256(data).hexdigest() if cache else ""
+        now = stat_of(st) if job.track or target.sha256 else None
+        # Unchanged since the stat cache saw it (only the rules changed): no need to hash.
+        sha = target.sha256 if target.sha256 and now == target.stat else ""
+        sha = sha or (hashlib.sha256(data).hexdigest() if cache else "")
         key = content_key(sha, externals or {}, job.uses_externals) if cache else ""
         cached = cache.get(key) if cache else None
         if cached is not None:
-            if cached:
-                out.append(FileResult(target.path, cached, sha, len(data), st.st_mtime))
+            if cached or job.track:
+                out.append(FileResult(target.path, cached, sha, len(data), st.st_mtime, key=key,
+                                      stat=now if job.track else None))
             continue
         try:
             matches = rules.match(data=data, externals=externals, timeout=job.timeout)
@@ -154,7 +187,8 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
             cache.put(key, hits)
         if hits or (cache and job.db_path):
             out.append(FileResult(target.path, hits, sha or hashlib.sha256(data).hexdigest(),
-                                  len(data), st.st_mtime, key=key, fresh=True))
+                                  len(data), st.st_mtime, key=key, fresh=True,
+                                  stat=now if job.track else None))
     return out
 
 
@@ -184,16 +218,84 @@ def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+class _StatPlan:
+    """The stat cache's side of one scan: what to skip, what to remember, what to forget."""
+
+    def __init__(self, store: Store | None, rules_hash: str, options: FileOptions) -> None:
+        self.store = store if options.stat_cache and options.content_cache and store_path(
+            store) else None
+        self.rules_hash = rules_hash
+        self.options = options
+        self.started_ns = time.time_ns()
+        self.seen: list[Seen] = []
+        self.gone: list[str] = []
+        self.parsed: dict[str, tuple[RuleHit, ...]] = {}
+        self.unchanged = 0
+
+    @property
+    def mode(self) -> str:
+        """'used', 'full' (ignored this time, refreshed) or 'off'."""
+        return "off" if self.store is None else ("full" if self.options.full else "used")
+
+    def known(self, root: str) -> dict[str, Known]:
+        """Cached entries below one root (empty when the cache is off)."""
+        return stat_cache.load_root(self.store.conn, root, self.rules_hash) if self.store else {}
+
+    def reuse(self, path: str, size: int, st: Stat, known: Known) -> FileResult | None:
+        """The result of an unchanged file without reading it, or None when it must be read."""
+        if self.options.full or known.stat != st or known.hits is None:
+            return None
+        hits = self.parsed.get(known.content_key)
+        if hits is None:
+            hits = self.parsed[known.content_key] = hits_from_json(known.hits)
+        self.unchanged += 1
+        return FileResult(path, hits, known.sha256, size, st[1] / 1e9)
+
+    def remember(self, result: FileResult) -> None:
+        """Note a file read (or that failed) in this scan."""
+        if self.store is None:
+            return
+        if result.stat is None or not result.key or result.error:
+            self.gone.append(result.path)
+            return
+        seen = Seen(result.path, result.stat, result.sha256, result.key)
+        if stat_cache.trustworthy(seen, self.started_ns, self.options.racy_seconds):
+            self.seen.append(seen)
+        else:
+            self.gone.append(result.path)
+        if len(self.seen) + len(self.gone) >= self.options.stat_flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what was noted so far (a crash later loses nothing already written)."""
+        if self.store is not None and (self.seen or self.gone):
+            stat_cache.save(self.store, self.seen, self.gone, iso())
+        self.seen, self.gone = [], []
+
+
 def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dict[str, int],
-             errors: list[ScanError]) -> Iterator[FileTarget]:
+             errors: list[ScanError], plan: _StatPlan,
+             on_unchanged: Callable[[FileResult, str | None], None]) -> Iterator[FileTarget]:
     for root, asset_id in roots:
-        for item in walk(Path(os.path.abspath(root)), max_size, stats):
+        top = os.path.abspath(root)
+        known = plan.known(top)
+        for item in walk(Path(top), max_size, stats):
             if isinstance(item, ScanError):
                 errors.append(item)
-            else:
-                stats["files"] = stats.get("files", 0) + 1
-                stats["bytes"] = stats.get("bytes", 0) + item[1]
-                yield FileTarget(item[0], item[1], asset_id)
+                continue
+            path, size, st = item
+            stats["files"] = stats.get("files", 0) + 1
+            stats["bytes"] = stats.get("bytes", 0) + size
+            entry = known.pop(path, None)
+            ready = plan.reuse(path, size, st, entry) if entry else None
+            if ready is not None:
+                on_unchanged(ready, asset_id)
+                continue
+            stats["read"] = stats.get("read", 0) + 1
+            stats["bytes_read"] = stats.get("bytes_read", 0) + size
+            yield FileTarget(path, size, asset_id, st,
+                             entry.sha256 if entry and entry.stat == st else "")
+        plan.gone.extend(known)  # not on disk any more (or no longer reachable by the walk)
 
 
 def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
@@ -202,7 +304,8 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
     """Scan files and folders, each given with the asset it belongs to (or None).
 
     With a `store`, results are cached by content: content scanned earlier with the same
-    rules is not scanned again (see content_cache).
+    rules is not scanned again (see content_cache), and files unchanged since they were
+    read are not opened (see stat_cache; ``options.full`` reads them all).
     """
     options = options or FileOptions()
     progress = progress or no_progress
@@ -212,12 +315,14 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
     errors: list[ScanError] = []
     findings: list[Finding] = []
     fresh: dict[str, str] = {}
+    plan = _StatPlan(store, ruleset.rules_hash, options)
     done = 0
 
     def on_result(batch: Sequence[FileTarget], results: list[FileResult]) -> None:
         nonlocal done
         owners = {t.path: t.asset_id for t in batch}
         for r in results:
+            plan.remember(r)
             if r.error:
                 errors.append(ScanError(r.path, r.error))
                 continue
@@ -225,26 +330,38 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
                 fresh[r.key] = hits_to_json(r.hits)
             findings.extend(result_findings(r, owners.get(r.path), seen))
         done += len(batch)
-        progress("files", done, None)
+        progress("files", done + plan.unchanged, None)
+
+    def on_unchanged(result: FileResult, asset_id: str | None) -> None:
+        findings.extend(result_findings(result, asset_id, seen))
+        if plan.unchanged % 1000 == 0:
+            progress("files", done + plan.unchanged, None)
 
     def on_failure(batch: Sequence[FileTarget], reason: str) -> None:
         on_result(batch, [FileResult(t.path, error=reason) for t in batch])
 
     job = BatchJob(options.max_size, options.timeout, ruleset.rules_hash, ruleset.uses_externals,
                    use_cache=options.content_cache, db_path=store_path(store) if store else None,
-                   run_id=f"{os.getpid()}-{time.monotonic_ns()}")
+                   run_id=f"{os.getpid()}-{time.monotonic_ns()}", track=plan.store is not None)
     task: Callable[[Sequence[FileTarget]], list[FileResult]] = functools.partial(scan_batch, job=job)
     workers = options.workers or runner.default_workers()
-    targets = _targets(roots, options.max_size, stats, errors)
+    targets = _targets(roots, options.max_size, stats, errors, plan, on_unchanged)
     head = list(itertools.islice(targets, options.in_process_below))
     in_process = len(head) < options.in_process_below
     runner.run_batches(_batches(itertools.chain(head, targets), options), task,
                        compiled=ruleset.compiled, local_rules=ruleset.yara_rules, workers=workers,
                        in_process=in_process, on_result=on_result, on_failure=on_failure)
-    if store is not None and fresh and store_path(store):
-        save(store, ruleset.rules_hash, fresh, seen)
+    if store is not None and store_path(store) and (fresh or plan.seen or plan.gone):
+        with store.write():  # results and the files they came from: one transaction
+            if fresh:
+                save(store, ruleset.rules_hash, fresh, seen)
+            plan.flush()
+    if plan.unchanged:
+        progress("files", done + plan.unchanged, None)
     stats_out: dict[str, object] = {
         "targets": len(roots), "files": stats.get("files", 0), "bytes": stats.get("bytes", 0),
+        "unchanged": plan.unchanged, "read": stats.get("read", 0),
+        "bytes_read": stats.get("bytes_read", 0), "stat_cache": plan.mode,
         "scanned": len(fresh) if store_path(store) else stats.get("files", 0),
         "rules": ruleset.rule_count, "rules_hash": ruleset.rules_hash[:16],
         "rule_problems": len(ruleset.errors), "workers": 1 if in_process else workers,

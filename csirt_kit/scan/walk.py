@@ -1,4 +1,8 @@
-"""Walk folders for a file scan: regular files only, symlinks never followed, size cap."""
+"""Walk folders for a file scan: regular files only, symlinks never followed, size cap.
+
+Each file comes with the stat values the stat cache compares (from the walk's own lstat,
+so checking a file costs no extra system call).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from csirt_kit.scan.report import ScanError
+from csirt_kit.scan.stat_cache import Stat, stat_of
+
+Walked = tuple[str, int, Stat]  # path, size, stat values
 
 
-def walk(root: Path, max_size: int, stats: dict[str, int]) -> Iterator[tuple[str, int] | ScanError]:
-    """(path, size) of each regular file below root, or a ScanError; symlinks are not followed."""
+def walk(root: Path, max_size: int, stats: dict[str, int]) -> Iterator[Walked | ScanError]:
+    """(path, size, stat) of each regular file below root, or a ScanError; no symlinks followed."""
     try:
         st = root.lstat()
     except OSError as exc:
         yield ScanError(str(root), os_reason(exc))
         return
     if not root.is_dir() or root.is_symlink():
-        yield from _one(str(root), st.st_size, root.is_file(), max_size)
+        yield from _one(str(root), st, root.is_file(), max_size)
         return
     stack = [str(root)]
     while stack:
@@ -36,21 +43,22 @@ def walk(root: Path, max_size: int, stats: dict[str, int]) -> Iterator[tuple[str
                 elif entry.is_dir(follow_symlinks=False):
                     subdirs.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
-                    yield from _one(entry.path, entry.stat(follow_symlinks=False).st_size, True,
-                                    max_size)
+                    yield from _one(entry.path, entry.stat(follow_symlinks=False), True, max_size)
             except OSError as exc:
                 yield ScanError(entry.path, os_reason(exc))
         stack.extend(reversed(subdirs))
 
 
-def _one(path: str, size: int, regular: bool, max_size: int) -> Iterator[tuple[str, int] | ScanError]:
+def _one(path: str, st: os.stat_result, regular: bool, max_size: int
+         ) -> Iterator[Walked | ScanError]:
+    size = st.st_size
     if not regular:
         yield ScanError(path, "not a regular file (device, socket or pipe): skipped")
     elif size > max_size:
         yield ScanError(path, f"skipped: {size} bytes is over the size cap of {max_size} bytes"
                               " (scan.max_file_size)")
     else:
-        yield (path, size)
+        yield (path, size, stat_of(st))
 
 
 def os_reason(exc: OSError) -> str:
