@@ -1,8 +1,9 @@
-"""`csirt findings list|show|suppress`."""
+"""`csirt findings list|show|suppress|export`."""
 
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,6 +67,36 @@ def suppress_cmd(
     app.emit(finding.to_dict(), lambda console: console.print(
         f"suppressed {finding.fingerprint[:12]} ({finding.title}) by {finding.suppressed_by}: "
         f"{reason}"))
+
+
+@findings_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    fps: Annotated[list[str] | None, typer.Argument(
+        help="Fingerprints or prefixes of them.", metavar="FP...")] = None,
+    case: Annotated[str, typer.Option("--case", help="Every finding of this case.")] = "",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Bundle file (default: evidence-<sha256>.zip|.tar.gz here).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="zip or tar.gz.")] = "zip",
+) -> None:
+    """Write an evidence bundle (manifest, evidence JSON, captured files) of findings or a case."""
+    from csirt_kit.errors import UsageError
+    from csirt_kit.evidence.bundle import build_bundle, case_fingerprints, write_bundle
+
+    app = get(ctx)
+    wanted = list(fps or [])
+    if case:
+        wanted += case_fingerprints(app.store, case)
+    if not wanted:
+        raise UsageError("nothing to export", fix="give fingerprints or --case KEY")
+    bundle = (write_bundle(app.store, wanted, out, fmt) if out is not None
+              else build_bundle(app.store, wanted, Path.cwd(), fmt))
+    if bundle.missing:
+        app.warn(f"{bundle.missing} captured file(s) are missing from the store folder;"
+                 " the manifest lists them as missing")
+    app.emit(bundle.to_dict(), lambda console: console.print(
+        f"wrote {bundle.path}: {bundle.findings} finding(s), {bundle.files} files,"
+        f" {bundle.size} bytes, sha256 {bundle.sha256}"))
 
 
 def register(app: typer.Typer) -> None:

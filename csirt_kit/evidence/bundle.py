@@ -46,11 +46,13 @@ class Bundle:
     sha256: str
     size: int
     files: int
+    findings: int = 0
+    missing: int = 0  # captured files the manifest marks missing or corrupt
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"path": str(self.path), "sha256": self.sha256, "size": self.size,
-                "files": self.files}
+                "files": self.files, "findings": self.findings, "missing": self.missing}
 
 
 def _finding_doc(f: Finding) -> dict[str, Any]:
@@ -89,27 +91,43 @@ def resolve(store: Store, fingerprints: Sequence[str]) -> list[Finding]:
     return [found[fp] for fp in sorted(found)]
 
 
-def contents(store: Store, findings: Sequence[Finding]) -> dict[str, bytes]:
-    """Archive name -> bytes: manifest, each finding's evidence JSON, and the blobs."""
+@dataclass(frozen=True)
+class Contents:
+    """What goes into a bundle: archive name -> bytes, and the manifest's counts."""
+
+    members: dict[str, bytes]
+    findings: int
+    missing: int
+
+
+def contents(store: Store, findings: Sequence[Finding]) -> Contents:
+    """The manifest, each finding's evidence JSON, and the blobs."""
     members: dict[str, bytes] = {}
     docs = []
+    missing = 0
     for f in findings:
         asset = get_asset(store.conn, f.asset_id) if f.asset_id else None
+        current = evidence_json(f)
+        evidence_name = f"findings/{f.fingerprint}/evidence.json"
+        members[evidence_name] = current
+        current_sha = hashlib.sha256(current).hexdigest()
         files = []
         for ef in evidence_of(store.conn, f.fingerprint):
+            if ef.role == "evidence" and ef.sha256 == current_sha:
+                files.append({**ef.to_dict(), "status": "ok", "path": evidence_name})
+                continue
             doc, member = _member(store, ef)
             files.append(doc)
             if member:
                 members[member[0]] = member[1]
-        evidence_name = f"findings/{f.fingerprint}/evidence.json"
-        members[evidence_name] = evidence_json(f)
+        lost = sum(1 for d in files if d["status"] in ("missing", "corrupt"))
+        missing += lost
         docs.append({"finding": _finding_doc(f), "asset": asset.to_dict() if asset else None,
-                     "evidence": evidence_name, "files": files,
-                     "missing": sum(1 for d in files if d["status"] in ("missing", "corrupt"))})
+                     "evidence": evidence_name, "files": files, "missing": lost})
     manifest = {"format": MANIFEST_FORMAT, "count": len(docs), "findings": docs}
     members["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2,
                                           sort_keys=True).encode("utf-8") + b"\n"
-    return members
+    return Contents(members, len(docs), missing)
 
 
 def _write_zip(out: BinaryIO, members: dict[str, bytes]) -> None:
@@ -134,10 +152,14 @@ def _write_tar(out: BinaryIO, members: dict[str, bytes]) -> None:
             tar.addfile(info, io.BytesIO(members[name]))
 
 
-def _write(members: dict[str, bytes], folder: Path, fmt: str) -> tuple[Path, str, int]:
-    """Write the archive to a temp file in folder; returns (temp path, sha256, size)."""
+def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown bundle format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
+
+
+def _write(members: dict[str, bytes], folder: Path, fmt: str) -> tuple[Path, str, int]:
+    """Write the archive to a temp file in folder; returns (temp path, sha256, size)."""
+    _check_format(fmt)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".evidence-", suffix=".part")
@@ -174,13 +196,14 @@ def _place(tmp: Path, target: Path) -> None:
 
 def write_bundle(store: Store, fingerprints: Sequence[str], out: Path, fmt: str = "zip") -> Bundle:
     """Write the bundle of these findings to exactly this path (atomically)."""
-    members = contents(store, resolve(store, fingerprints))
+    _check_format(fmt)
+    got = contents(store, resolve(store, fingerprints))
     if out.is_dir():
         raise UsageError("the bundle path is a folder", where=str(out),
                          fix="give a file name, e.g. evidence.zip")
-    tmp, sha, size = _write(members, out.parent if str(out.parent) else Path("."), fmt)
+    tmp, sha, size = _write(got.members, out.parent, fmt)
     _place(tmp, out)
-    return Bundle(out, sha, size, len(members))
+    return Bundle(out, sha, size, len(got.members), got.findings, got.missing)
 
 
 def build_bundle(store: Store, fingerprints: Sequence[str], dest_dir: Path,
@@ -190,8 +213,21 @@ def build_bundle(store: Store, fingerprints: Sequence[str], dest_dir: Path,
     The name carries the content's sha256, so the same evidence gives the same file (and
     name) again and a caller can tell an attachment it already sent.
     """
-    members = contents(store, resolve(store, fingerprints))
-    tmp, sha, size = _write(members, Path(dest_dir), fmt)
+    _check_format(fmt)
+    got = contents(store, resolve(store, fingerprints))
+    tmp, sha, size = _write(got.members, Path(dest_dir), fmt)
     target = Path(dest_dir) / f"evidence-{sha[:16]}.{fmt}"
     _place(tmp, target)
-    return Bundle(target, sha, size, len(members))
+    return Bundle(target, sha, size, len(got.members), got.findings, got.missing)
+
+
+def case_fingerprints(store: Store, key: str) -> list[str]:
+    """Every finding of a case (unknown key: NotFoundError; a case without findings: UsageError)."""
+    from csirt_kit.cases.records import finding_fingerprints, get_case
+
+    case = get_case(store.conn, key)
+    fps = finding_fingerprints(store.conn, case.key)
+    if not fps:
+        raise UsageError(f"case {key} has no findings", fix="see `csirt cases show KEY`")
+    return fps
+

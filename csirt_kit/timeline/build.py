@@ -9,6 +9,7 @@ from typing import Any
 
 from csirt_kit.cases.events import list_events
 from csirt_kit.cases.records import Case, CaseTask, finding_fingerprints, get_case, tasks_of
+from csirt_kit.evidence.records import EvidenceFile, evidence_of
 from csirt_kit.findings import get_finding
 from csirt_kit.models import Asset, Finding
 from csirt_kit.store.assets import get_asset
@@ -39,6 +40,20 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class FindingEvidence:
+    """The captured evidence files of one finding of the case."""
+
+    fingerprint: str
+    title: str
+    files: tuple[EvidenceFile, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"fingerprint": self.fingerprint, "title": self.title,
+                "files": [f.to_dict() for f in self.files]}
+
+
+@dataclass(frozen=True)
 class Timeline:
     """A case with its tasks and its entries in time order."""
 
@@ -49,6 +64,12 @@ class Timeline:
     lang: str = "en"
     zone: str = "Asia/Jakarta"
     generated_at: str = ""
+    evidence: tuple[FindingEvidence, ...] = ()
+
+    @property
+    def export_command(self) -> str:
+        """The command that writes this case's evidence bundle."""
+        return f"csirt findings export --case {self.case.key}"
 
     @property
     def title(self) -> str:
@@ -145,8 +166,13 @@ def build_timeline(conn: sqlite3.Connection, key: str, lang: str = "en",
     case = get_case(conn, key)
     asset = get_asset(conn, case.asset_id) if case.asset_id else None
     entries: list[TimelineEntry] = []
+    captured: list[FindingEvidence] = []
     for fp in finding_fingerprints(conn, key):
-        entries.extend(evidence_entries(get_finding(conn, fp)))
+        finding = get_finding(conn, fp)
+        entries.extend(evidence_entries(finding))
+        files = tuple(evidence_of(conn, fp))
+        if files:
+            captured.append(FindingEvidence(fp, finding.title, files))
     for event in list_events(conn, key):
         source = "note" if event.kind == "note" else "case"
         ref = str(event.data.get("task") or event.data.get("fingerprint") or "")
@@ -154,4 +180,5 @@ def build_timeline(conn: sqlite3.Connection, key: str, lang: str = "en",
                                      str(event.data.get("fingerprint", "")), dict(event.data)))
     entries.sort(key=lambda e: (parse_iso(e.at), _SOURCE_ORDER.get(e.source, 9)))
     return Timeline(case=case, asset=asset, tasks=tuple(tasks_of(conn, key)),
-                    entries=tuple(entries), lang=lang, zone=zone, generated_at=iso())
+                    entries=tuple(entries), lang=lang, zone=zone, generated_at=iso(),
+                    evidence=tuple(captured))

@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+from csirt_kit.evidence.records import EvidenceFile
 from csirt_kit.timeline.build import Timeline
 from csirt_kit.timeutil import local, parse_iso
 
@@ -38,6 +39,18 @@ def header_pairs(t: Timeline) -> list[tuple[str, str]]:
     return pairs
 
 
+def _size(t: Timeline, f: EvidenceFile) -> str:
+    if not f.sha256:
+        return t.label("not_stored")
+    return f"{f.size} ({t.label('cut')})" if f.truncated else str(f.size)
+
+
+def evidence_rows(t: Timeline) -> list[tuple[str, str, str, str, str]]:
+    """(finding, kind, file, sha256, size) of each captured evidence file of the case."""
+    return [(fe.fingerprint[:12], f.role, f.name, f.sha256 or "-", _size(t, f))
+            for fe in t.evidence for f in fe.files]
+
+
 def to_markdown(t: Timeline) -> str:
     """The timeline as Markdown (also what goes to TheHive)."""
     out = [f"# {t.label('timeline')}: {t.title}", ""]
@@ -53,6 +66,12 @@ def to_markdown(t: Timeline) -> str:
         detail = e.text + (f" — `{e.ref}`" if e.ref else "")
         out.append(f"| {local(e.at, t.zone)} | {t.label(e.source if e.source != 'case' else 'case_event')}"
                    f" | {_md_cell(t.label(e.kind))} | {_md_cell(detail)} |")
+    if t.evidence:
+        out += ["", f"## {t.label('captured')}", "",
+                f"{t.label('export')}: `{t.export_command}`", "",
+                f"| {t.label('finding')} | {t.label('role')} | {t.label('file')} | sha256 | "
+                f"{t.label('size')} |", "|---|---|---|---|---|"]
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in evidence_rows(t)]
     return "\n".join(out) + "\n"
 
 
@@ -93,7 +112,17 @@ def to_html(t: Timeline) -> str:
         parts.append(f'<tr class="{e(entry.source)}"><td>{e(local(entry.at, t.zone))}</td>'
                      f"<td>{e(source)}</td><td>{e(t.label(entry.kind))}</td>"
                      f"<td>{e(entry.text)}{ref}</td></tr>")
-    parts.append("</tbody></table></body></html>\n")
+    parts.append("</tbody></table>")
+    if t.evidence:
+        parts.append(f'<h2>{e(t.label("captured"))}</h2><p id="export">{e(t.label("export"))}: '
+                     f'<code>{e(t.export_command)}</code></p><table id="evidence"><thead><tr>'
+                     + "".join(f"<th>{e(h)}</th>" for h in (
+                         t.label("finding"), t.label("role"), t.label("file"), "sha256",
+                         t.label("size"))) + "</tr></thead><tbody>")
+        parts += ["<tr>" + "".join(f"<td><code>{e(c)}</code></td>" for c in row) + "</tr>"
+                  for row in evidence_rows(t)]
+        parts.append("</tbody></table>")
+    parts.append("</body></html>\n")
     return "".join(parts)
 
 
@@ -121,7 +150,8 @@ def to_document(t: Timeline) -> dict[str, Any]:
             "lang": t.lang, "zone": t.zone, "generated_at": t.generated_at,
             "entries": [{**e.to_dict(), "local_time": local(e.at, t.zone),
                          "label": t.label(e.kind)} for e in t.entries],
-            "count": len(t.entries)}
+            "count": len(t.entries),
+            "evidence": [fe.to_dict() for fe in t.evidence], "export": t.export_command}
 
 
 def render(t: Timeline, fmt: str) -> str:
