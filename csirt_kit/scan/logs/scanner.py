@@ -32,13 +32,17 @@ from csirt_kit.config import Config
 from csirt_kit.findings import make_finding
 from csirt_kit.models import Finding, Indicator
 from csirt_kit.progress import ProgressFn, no_progress
+from csirt_kit.scan.logs.candidates import ACCESS_FORMATS, Candidates
+from csirt_kit.scan.logs.crawlers import CrawlerVerifier
 from csirt_kit.scan.logs.formats import FORMATS, detect_format, parse_line
+from csirt_kit.scan.logs.heuristics import HeuristicSettings, heuristic_settings, run_heuristics
 from csirt_kit.scan.logs.iocs import IocHit, IocMatcher
 from csirt_kit.scan.logs.reader import LogReadError, ReadLimits, expand_paths, iter_chunks, log_set_name
 from csirt_kit.scan.report import ScanError, ScanReport
 
 log = logging.getLogger(__name__)
 SNIPPET_CHARS = 300
+_RUN_STATS = ("crawler_check", "dns_lookups", "dns_budget_exhausted")
 _THREAT_SEVERITY = {"1": "high", "2": "medium", "3": "low", "4": "medium"}
 
 
@@ -56,6 +60,7 @@ class LogSettings:
     yara_timeout: int = 30
     samples: int = 5
     zone: str = "UTC"
+    heuristics: HeuristicSettings = field(default_factory=lambda: heuristic_settings(None))
 
 
 def settings_from_config(config: Config | None) -> LogSettings:
@@ -69,7 +74,8 @@ def settings_from_config(config: Config | None) -> LogSettings:
                         max_decompressed=int(get("scan.logs.max_decompressed", d.max_decompressed)),
                         max_ratio=int(get("scan.logs.max_ratio", d.max_ratio)))
     return LogSettings(limits=limits, yara_timeout=int(get("scan.logs.yara_timeout", 30)),
-                       samples=int(get("scan.logs.samples", 5)), zone=config.timezone)
+                       samples=int(get("scan.logs.samples", 5)), zone=config.timezone,
+                       heuristics=heuristic_settings(config))
 
 
 @dataclass
@@ -111,6 +117,9 @@ class _FileScan:
             self.year = datetime.now(UTC).year
         self.aggs: dict[tuple[str, str, str], _Agg] = {}
         self.lines = self.cut = self.bytes = 0
+        h = settings.heuristics
+        self.cands = (Candidates(path, fmt, h, settings.samples, self.year, settings.zone)
+                      if h.enabled and fmt in ACCESS_FORMATS else None)
 
     def record(self, kind: str, ref: str, line_no: int, raw: bytes, hit: Any) -> None:
         text = raw.decode("utf-8", "replace")
@@ -187,6 +196,8 @@ def scan_chunks(scan: _FileScan, chunks: Iterable[tuple[bytes, int]], matcher: I
         base = scan.lines
         scan.lines += chunk.count(b"\n")
         scan.bytes += len(chunk)
+        if scan.cands is not None:
+            scan.cands.collect(chunk, base)
         if matcher is not None and matcher.count:
             mapper = _LineMapper(chunk, base)
             for ioc in matcher.scan(chunk, scan.fmt):
@@ -199,9 +210,28 @@ def scan_chunks(scan: _FileScan, chunks: Iterable[tuple[bytes, int]], matcher: I
 
 def scan_log_file(path: str, *, asset_id: str | None = None, rules: LogRules | None = None,
                   matcher: IocMatcher | None = None, fmt: str = "",
-                  settings: LogSettings | None = None) -> ScanReport:
-    """Scan one log file; read problems become scan errors of this file."""
+                  settings: LogSettings | None = None, verifier: CrawlerVerifier | None = None,
+                  candidates: list[Candidates] | None = None) -> ScanReport:
+    """Scan one log file; read problems become scan errors of this file.
+
+    The heuristics run over this file alone, unless `candidates` is given: then what they
+    kept is appended to it, for the caller to evaluate with the rest of the log set.
+    """
     settings = settings or LogSettings()
+    report, cands = _scan_file(path, asset_id, rules, matcher, fmt, settings)
+    if cands is None:
+        return report
+    if candidates is not None:
+        candidates.append(cands)
+        return report
+    verifier = verifier or CrawlerVerifier(settings.heuristics.crawlers)
+    found, hstats = run_heuristics([cands], asset_id, settings.heuristics, verifier)
+    return ScanReport((*report.findings, *found), report.errors, {**report.stats, **hstats})
+
+
+def _scan_file(path: str, asset_id: str | None, rules: LogRules | None, matcher: IocMatcher | None,
+               fmt: str, settings: LogSettings) -> tuple[ScanReport, Candidates | None]:
+    """One file's YARA and IoC report, and what its heuristics kept (None when they do not run)."""
     started = time.monotonic()
     errors: list[ScanError] = []
     try:
@@ -209,11 +239,11 @@ def scan_log_file(path: str, *, asset_id: str | None = None, rules: LogRules | N
         scan = _FileScan(path, asset_id, fmt, settings)
         scan_chunks(scan, iter_chunks(path, settings.limits), matcher, rules, errors, settings)
     except LogReadError as exc:
-        return ScanReport((), (ScanError(path, exc.message),), {"targets": 1, "files": 1})
+        return ScanReport((), (ScanError(path, exc.message),), {"targets": 1, "files": 1}), None
     stats = {"targets": 1, "files": 1, "bytes": scan.bytes, "lines": scan.lines,
              "lines_cut": scan.cut, "seconds": round(time.monotonic() - started, 3),
              "formats": {path: fmt}}
-    return ScanReport(tuple(scan.findings()), tuple(errors), stats)
+    return ScanReport(tuple(scan.findings()), tuple(errors), stats), scan.cands
 
 
 def _yara_chunk(scan: _FileScan, rules: LogRules, chunk: bytes, base: int, errors: list[ScanError],
@@ -259,8 +289,12 @@ def _yara_chunk(scan: _FileScan, rules: LogRules, chunk: bytes, base: int, error
 def scan_logs(paths: Sequence[str], *, asset_id: str | None = None, rules: LogRules | None = None,
               indicators: Iterable[Indicator] | IocMatcher = (), fmt: str = "",
               settings: LogSettings | None = None, progress: ProgressFn | None = None,
-              rotated: bool = True) -> ScanReport:
-    """Scan files, folders and globs (with rotated siblings); missing ones are scan errors."""
+              rotated: bool = True, verifier: CrawlerVerifier | None = None) -> ScanReport:
+    """Scan files, folders and globs (with rotated siblings); missing ones are scan errors.
+
+    The heuristics run once per log set on the candidates of all its files; `verifier`
+    (shared by the scans of one run, so its cache and budget are too) checks crawler claims.
+    """
     from csirt_kit.errors import UsageError
     from csirt_kit.scan.report import merge_reports
 
@@ -270,24 +304,32 @@ def scan_logs(paths: Sequence[str], *, asset_id: str | None = None, rules: LogRu
     progress = progress or no_progress
     files, missing = expand_paths(paths, rotated=rotated)
     matcher = indicators if isinstance(indicators, IocMatcher) else IocMatcher(indicators)
+    settings = settings or LogSettings()
     reports = [ScanReport((), tuple(ScanError(m, "no such file, folder or matching glob")
                                     for m in missing), {})]
+    cands: list[Candidates] = []
     for i, path in enumerate(files):
         progress("logs", i, len(files))
         try:
             reports.append(scan_log_file(path, asset_id=asset_id, rules=rules, matcher=matcher, fmt=fmt,
-                                         settings=settings))
+                                         settings=settings, candidates=cands))
         except Exception as exc:  # a bug on one file must not end the run
             log.error("scanning %s failed: %s", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             reports.append(ScanReport((), (ScanError(path, f"internal error: {exc}"),), {}))
     progress("logs", len(files), len(files))
+    hstats: dict[str, Any] = {}
+    if settings.heuristics.enabled:
+        verifier = verifier or CrawlerVerifier(settings.heuristics.crawlers)
+        found, hstats = run_heuristics(cands, asset_id, settings.heuristics, verifier)
+        reports.append(ScanReport(tuple(found), (), hstats))
     merged = merge_reports(reports)
-    findings = merge_same(merged.findings, settings.samples if settings else 5)
+    findings = merge_same(merged.findings, settings.samples)
     formats: dict[str, str] = {}
     for r in reports:
         formats.update(r.stats.get("formats", {}))
     stats = {**merged.stats, "targets": len(files) + len(missing), "files": len(files),
              "formats": formats, "indicators": matcher.count,
+             **{k: v for k, v in hstats.items() if k in _RUN_STATS},
              "seconds": round(time.monotonic() - started, 3)}
     return ScanReport(findings, merged.errors, stats)
 

@@ -1,0 +1,292 @@
+"""The log heuristics' chunk pass: pick out the few lines they need, keep small tallies.
+
+Each chunk is searched with C-speed byte operations only: ``bytes.find`` for ``"POST``,
+the crawler User-Agent tokens and ``sitemap``; one regex ``findall`` for the request
+targets, whose distinct values are checked for gambling terms (an Aho-Corasick pass over
+them, then the vocabulary's own test) and for script paths never seen before. Only the
+lines so found are parsed. What is kept is mergeable: tallies per (subject, UTC day) with
+first/last/sample lines, the first request of every script path, the earliest and latest
+timestamps. A file's ranges (the cluster) or a rotated set's files merge with ``absorb``
+in time order, so evaluation sees exactly what one pass over the whole set sees.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from csirt_kit.scan.cms.profiles import is_php_name
+from csirt_kit.scan.logs.crawlers import TOKENS
+from csirt_kit.scan.logs.formats import parse_line
+from csirt_kit.scan.logs.iocs import FIELD_PATTERNS, _findall
+
+if TYPE_CHECKING:
+    from csirt_kit.scan.logs.heuristics import HeuristicSettings
+
+SNIPPET_CHARS = 300
+ACCESS_FORMATS = ("combined", "vhost_combined", "common", "json")
+_SCRIPT_EXTENSIONS = (".asp", ".aspx", ".ashx", ".jsp", ".jspx", ".cgi")
+_UA_TOKENS = tuple((t.decode(), name) for t, name in TOKENS)
+MAX_SCRIPTS = 200_000  # first requests of script paths kept per file
+MAX_KEYS = 50_000  # tallies per kind kept per file
+MAX_SET = 50  # client addresses kept per tally
+
+
+def is_script(path: str) -> bool:
+    """True for a URL path the server would run as a script (.php and kin, .asp[x], .jsp)."""
+    name = path.rsplit("/", 1)[-1]
+    return bool(name) and (is_php_name(name) or name.lower().endswith(_SCRIPT_EXTENSIONS))
+
+
+def is_sitemap(path: str) -> bool:
+    """True for sitemap files (sitemap.xml, sitemap_index.xml, wp-sitemap-posts-1.xml, .xml.gz)."""
+    low = path.lower()
+    return "sitemap" in low.rsplit("/", 1)[-1] and low.endswith((".xml", ".xml.gz", ".txt"))
+
+
+@dataclass
+class Tally:
+    """The matching lines of one future finding: first, last, count, samples and small sets."""
+
+    first: dict[str, Any]
+    last: dict[str, Any]
+    count: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    ips: set[str] = field(default_factory=set)
+    statuses: Counter[str] = field(default_factory=Counter)
+    minutes: Counter[str] = field(default_factory=Counter)  # served requests per UTC minute
+
+    def add(self, where: dict[str, Any], samples: int, ip: str = "", status: str = "") -> None:
+        self.count += 1
+        self.last = where
+        if len(self.samples) < samples:
+            self.samples.append(where)
+        if ip and len(self.ips) < MAX_SET:
+            self.ips.add(ip)
+        if status:
+            self.statuses[status] += 1
+
+    def absorb(self, other: Tally, base: int, samples: int) -> None:
+        """Add a later tally (its line numbers shifted by base)."""
+        self.count += other.count
+        self.last = _moved(other.last, base)
+        room = max(0, samples - len(self.samples))
+        self.samples.extend(_moved(w, base) for w in other.samples[:room])
+        self.ips.update(list(other.ips)[:max(0, MAX_SET - len(self.ips))])
+        self.statuses.update(other.statuses)
+        self.minutes.update(other.minutes)
+
+
+def _moved(where: dict[str, Any], base: int) -> dict[str, Any]:
+    return {**where, "line": where["line"] + base} if base else where
+
+
+def _shifted(t: Tally, base: int) -> Tally:
+    return Tally(_moved(t.first, base), _moved(t.last, base), t.count,
+                 [_moved(w, base) for w in t.samples], set(t.ips), Counter(t.statuses),
+                 Counter(t.minutes))
+
+
+def _snip(text: str) -> str:
+    text = text.rstrip("\r\n")
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS] + "…"
+
+
+def term_automaton(terms: tuple[str, ...]) -> ahocorasick.Automaton | None:
+    """An automaton of lower-case prefilter terms (None for no terms)."""
+    if not terms:
+        return None
+    auto = ahocorasick.Automaton()
+    for t in terms:
+        auto.add_word(t, t)
+    auto.make_automaton()
+    return auto
+
+
+class Candidates:
+    """What the heuristics keep of one file (or one byte range of it)."""
+
+    def __init__(self, path: str, fmt: str, settings: HeuristicSettings, samples: int = 5,
+                 year: int = 1970, zone: str = "UTC") -> None:
+        self.path, self.fmt, self.settings, self.samples = path, fmt, settings, samples
+        self.year, self.zone = year, zone
+        self.start = self.end = ""  # earliest and latest timestamps seen
+        self.posts: dict[tuple[str, str], Tally] = {}  # (script path, day)
+        self.claims: dict[tuple[str, str, str], Tally] = {}  # (crawler, ip, day)
+        self.sitemaps: dict[tuple[str, str], Tally] = {}  # (path, day)
+        self.slugs: dict[tuple[str, str], Tally] = {}  # (target, day): 2xx answers
+        self.scripts: dict[str, dict[str, Any]] = {}  # script path -> its first request
+        self.dropped = 0  # tallies or script paths not kept (caps)
+        self.lines = 0  # candidate lines parsed
+        self._slug_cache: dict[bytes, bool] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Ranges come back from workers: leave the settings and the cache behind.
+        return {**self.__dict__, "settings": None, "_slug_cache": {}}
+
+    # -- the chunk pass ---------------------------------------------------------------------
+
+    def collect(self, chunk: bytes, base: int) -> None:
+        """Find this chunk's candidate lines (base: lines before the chunk) and tally them."""
+        starts: set[int] = set()
+        for needle in (b'"POST', b"sitemap", *(t for t, _ in TOKENS)):
+            _line_starts(chunk, needle, starts)
+        rx = FIELD_PATTERNS[self.fmt]["target"]
+        targets = set(_findall(rx, chunk))
+        slug_lines: set[int] = set()
+        for t in self._gambling(targets):
+            for m in _occurrences(chunk, rx, t, lambda v, t=t: v == t):
+                slug_lines.add(chunk.rfind(b"\n", 0, m.start()) + 1)
+        starts |= slug_lines
+        if len(self.scripts) < MAX_SCRIPTS:
+            self._new_scripts(chunk, rx, targets, starts)
+        first_nl = chunk.find(b"\n")
+        self._seen_ts(parse_line(self.fmt, chunk[:first_nl].decode("utf-8", "replace"),
+                                 self.year, self.zone).ts)
+        line, pos = base + 1, 0
+        for start in sorted(starts):
+            line += chunk.count(b"\n", pos, start)
+            pos = start
+            end = chunk.find(b"\n", start)
+            raw = chunk[start:end if end >= 0 else len(chunk)]
+            self._add(raw.decode("utf-8", "replace"), line, start in slug_lines)
+
+    def _new_scripts(self, chunk: bytes, rx: Any, targets: set[bytes], starts: set[int]) -> None:
+        fresh: set[bytes] = set()
+        for t in targets:
+            p = t.split(b"?", 1)[0]
+            if p not in fresh and p.decode("utf-8", "replace") not in self.scripts \
+                    and is_script(p.decode("utf-8", "replace")):
+                fresh.add(p)
+        for p in fresh:
+            for m in _occurrences(chunk, rx, p, lambda v, p=p: v.split(b"?", 1)[0] == p):
+                starts.add(chunk.rfind(b"\n", 0, m.start()) + 1)
+                break
+
+    def _gambling(self, targets: set[bytes]) -> set[bytes]:
+        """Targets the vocabulary calls gambling slugs (prefiltered by the term automaton)."""
+        auto = self.settings.automaton
+        vocab = self.settings.vocabulary
+        if auto is None or vocab is None or not targets:
+            return set()
+        order = list(targets)
+        text = "\n".join(t.decode("latin-1") for t in order).lower()
+        hit_idx: set[int] = set()
+        if auto.kind != ahocorasick.EMPTY:
+            ends = [0]
+            for t in order:
+                ends.append(ends[-1] + len(t) + 1)
+            for end, _ in auto.iter(text):
+                hit_idx.add(bisect.bisect_right(ends, end) - 1)
+        out = set()
+        for i in hit_idx:
+            t = order[i]
+            got = self._slug_cache.get(t)
+            if got is None:
+                got = vocab.is_gambling_slug(t.decode("utf-8", "replace"))
+                if len(self._slug_cache) < MAX_KEYS:
+                    self._slug_cache[t] = got
+            if got:
+                out.add(t)
+        return out
+
+    def _seen_ts(self, ts: str) -> None:
+        if ts:
+            if not self.start or ts < self.start:
+                self.start = ts
+            if ts > self.end:
+                self.end = ts
+
+    def _tally(self, table: dict[Any, Tally], key: Any, where: dict[str, Any]) -> Tally | None:
+        have = table.get(key)
+        if have is None:
+            if len(table) >= MAX_KEYS:
+                self.dropped += 1
+                return None
+            have = table[key] = Tally(where, where)
+        return have
+
+    def _add(self, text: str, line: int, slug: bool) -> None:
+        rec = parse_line(self.fmt, text, self.year, self.zone)
+        self.lines += 1
+        self._seen_ts(rec.ts)
+        day = rec.ts[:10] or "undated"
+        where = {"path": self.path, "line": line, "timestamp": rec.ts or None, "snippet": _snip(text)}
+        path = rec.target.split("?", 1)[0]
+        script = is_script(path)
+        n = self.samples
+        if script and path not in self.scripts and len(self.scripts) < MAX_SCRIPTS:
+            self.scripts[path] = where
+        if rec.method == "POST" and script:
+            t = self._tally(self.posts, (path, day), where)
+            if t:
+                t.add(where, n, rec.ip, rec.status)
+        if rec.ua:
+            crawler = next((name for token, name in _UA_TOKENS if token in rec.ua), "")
+            if crawler and rec.ip:
+                t = self._tally(self.claims, (crawler, rec.ip, day), where)
+                if t:
+                    t.add(where, n)
+        if is_sitemap(path):
+            t = self._tally(self.sitemaps, (path, day), where)
+            if t:
+                t.add(where, n, rec.ip, rec.status)
+                if rec.status[:1] in ("2", "3") and rec.ts:
+                    t.minutes[rec.ts[:16]] += 1
+        if slug and rec.status[:1] == "2" and rec.target:
+            t = self._tally(self.slugs, (rec.target, day), where)
+            if t:
+                t.add(where, n, rec.ip, rec.status)
+
+    # -- merging ----------------------------------------------------------------------------
+
+    def absorb(self, other: Candidates, base: int = 0) -> None:
+        """Add what a later range or file kept (its line numbers shifted by base)."""
+        pairs: tuple[tuple[dict[Any, Tally], dict[Any, Tally]], ...] = (
+            (self.posts, other.posts), (self.claims, other.claims),
+            (self.sitemaps, other.sitemaps), (self.slugs, other.slugs))
+        for mine, theirs in pairs:
+            for key, t in theirs.items():
+                have = mine.get(key)
+                if have is not None:
+                    have.absorb(t, base, self.samples)
+                elif len(mine) < MAX_KEYS:
+                    mine[key] = _shifted(t, base)
+                else:
+                    self.dropped += 1
+        for path, where in other.scripts.items():
+            if path not in self.scripts and len(self.scripts) < MAX_SCRIPTS:
+                self.scripts[path] = _moved(where, base)
+        self._seen_ts(other.start)
+        self._seen_ts(other.end)
+        self.dropped += other.dropped
+        self.lines += other.lines
+
+
+def _line_starts(chunk: bytes, needle: bytes, starts: set[int]) -> None:
+    """Add the start offset of every line holding needle."""
+    pos = chunk.find(needle)
+    while pos >= 0:
+        start = chunk.rfind(b"\n", 0, pos) + 1
+        starts.add(start)
+        end = chunk.find(b"\n", pos)
+        if end < 0:
+            return
+        pos = chunk.find(needle, end)
+
+
+def _occurrences(chunk: bytes, rx: Any, token: bytes, same: Any) -> Any:
+    """Matches of the target regex whose value passes `same`, found from the token's occurrences."""
+    pos = chunk.find(token)
+    while pos >= 0:
+        start = chunk.rfind(b"\n", 0, pos) + 1
+        end = chunk.find(b"\n", pos)
+        end = len(chunk) if end < 0 else end
+        for m in rx.finditer(chunk, start, end):
+            if same(m.group(1)):
+                yield m
+        pos = chunk.find(token, end)
