@@ -25,6 +25,10 @@ from csirt_kit.models import Finding
 from csirt_kit.store.db import Store
 
 _BODY_KEYS = re.compile(r"body|bodies|html|copy|copies|excerpt|trimmed|content|page", re.I)
+# keys about content rather than content: hashes, names, sizes, URLs ("body_sha256", "page_url")
+_META_KEYS = re.compile(r"sha|md5|hash|identity|agent|ur[li]|type|status|len|size|count|title|"
+                        r"time|date|host|referer|charset|encoding", re.I)
+_HEX = re.compile(r"[0-9a-f]{32,128}")
 _LONG_TEXT = 1024  # any other evidence string this long is kept as a blob of its own
 _MAX_HIT_LINES = 50
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -181,23 +185,35 @@ def snippets_item(evidence: dict[str, Any]) -> Item | None:
     return Item("snippets", "snippets.txt", text.encode("utf-8") + b"\n")
 
 
-def _content(node: Any, keys: tuple[str, ...], ident: str) -> Iterator[Item]:
+def _content(node: Any, keys: tuple[str, ...], ident: str, in_body: bool) -> Iterator[Item]:
+    # in_body: under a key naming page content ("bodies": {"googlebot": "<html>..."})
     if isinstance(node, dict):
         ident = str(node.get("identity") or ident)
         for key, value in node.items():
             where = (*keys, str(key))
+            meta = bool(_META_KEYS.search(str(key)))
+            body = (in_body or bool(_BODY_KEYS.search(str(key)))) and not meta
+            if isinstance(value, str) and (meta or _HEX.fullmatch(value)):
+                continue
             if "header" in str(key).lower() and isinstance(value, dict) and value:
-                text = "".join(f"{k}: {v}\n" for k, v in value.items())
-                yield Item("headers", _content_name(where, ident, "headers.txt"), text.encode())
-            elif isinstance(value, str) and value and (_BODY_KEYS.search(str(key))
-                                                       or len(value) >= _LONG_TEXT):
-                role = "body" if _BODY_KEYS.search(str(key)) else "text"
-                yield Item(role, _content_name(where, ident, "txt"), value.encode("utf-8"))
+                yield from _headers(value, where, ident)
+            elif isinstance(value, str) and value and (body or len(value) >= _LONG_TEXT):
+                yield Item("body" if body else "text", _content_name(where, ident, "txt"),
+                           value.encode("utf-8"))
             elif isinstance(value, dict | list):
-                yield from _content(value, where, ident)
+                yield from _content(value, where, ident, body)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _content(value, (*keys, str(i)), ident)
+            yield from _content(value, (*keys, str(i)), ident, in_body)
+
+
+def _headers(value: dict[Any, Any], keys: tuple[str, ...], ident: str) -> Iterator[Item]:
+    if all(isinstance(v, dict) for v in value.values()):  # per identity: {"googlebot": {...}}
+        for sub, headers in value.items():
+            yield from _headers(headers, (*keys, str(sub)), str(sub))
+        return
+    text = "".join(f"{k}: {v}\n" for k, v in value.items())
+    yield Item("headers", _content_name(keys, ident, "headers.txt"), text.encode("utf-8"))
 
 
 def _content_name(keys: tuple[str, ...], ident: str, ext: str) -> str:
@@ -209,7 +225,7 @@ def _content_name(keys: tuple[str, ...], ident: str, ext: str) -> str:
 
 def content_items(evidence: dict[str, Any]) -> list[Item]:
     """Page bodies, response headers and long texts held in the evidence."""
-    return list(_content(evidence, (), ""))
+    return list(_content(evidence, (), "", False))
 
 
 def plan(f: Finding, settings: EvidenceSettings) -> list[Item]:

@@ -41,12 +41,17 @@ def evidence_settings(config: Config | None) -> EvidenceSettings:
         if key not in section:
             continue
         raw = section[key]
+        if isinstance(raw, str) and raw.strip().isdigit():  # from a CSIRT_KIT_EVIDENCE__* variable
+            raw = int(raw.strip())
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             raise ConfigError(f"evidence.{key} must be a whole number >= 0, not {raw!r}",
                               where=str(config.path or "environment"),
                               fix=f"set [evidence] {key} = {getattr(EvidenceSettings(), key)}")
         values[key] = raw
     if "capture" in section:
+        flag = section["capture"]
+        if isinstance(flag, str) and flag.strip().lower() in ("true", "false", "1", "0"):
+            section["capture"] = flag.strip().lower() in ("true", "1")
         if not isinstance(section["capture"], bool):
             raise ConfigError(f"evidence.capture must be true or false, not {section['capture']!r}",
                               where=str(config.path or "environment"),
