@@ -50,6 +50,10 @@ class RemoteCase:
     impact_status: str | None = None
     url: str = ""
     closed_at: str = ""
+    kind: str = "case"  # "alert" when id names a TheHive alert (alert mode)
+    alert_id: str = ""  # the alert this case was promoted or merged from
+    case_id: str = ""  # for an alert: the case an analyst promoted or merged it into
+    templated: bool = False  # created from a case template: the server added tasks
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,27 @@ class RemoteTask:
     title: str
     group: str = "default"
     status: str = "Waiting"
+
+
+@dataclass(frozen=True)
+class RemoteLog:
+    """A task log written on the server (by a responder, or by us)."""
+
+    id: str
+    task_id: str
+    message: str
+    created_ms: int
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """An attachment the remote case or alert already has."""
+
+    id: str
+    name: str
+    sha256: str
+    size: int = 0
 
 
 class CaseBackend(Protocol):
@@ -80,20 +105,39 @@ class CaseBackend(Protocol):
     def add_task(self, case_id: str, key: str, idx: int, task: dict[str, Any]) -> RemoteTask:
         """Create one task."""
 
-    def add_observables(self, case_id: str, observables: Sequence[Observable]) -> int:
+    def add_observables(self, case_id: str, observables: Sequence[Observable], kind: str = "case") -> int:
         """Add observables; ones the case already has are skipped. Returns how many were new."""
 
-    def add_comment(self, case_id: str, text: str) -> None:
+    def add_comment(self, case_id: str, text: str, kind: str = "case") -> None:
         """Add a comment (a timeline entry) to the case."""
 
-    def comment_texts(self, case_id: str) -> list[str]:
+    def comment_texts(self, case_id: str, kind: str = "case") -> list[str]:
         """The comments the case has (checked before re-sending one after a failed try)."""
 
-    def update_case(self, case_id: str, fields: dict[str, Any]) -> None:
+    def update_case(self, case_id: str, fields: dict[str, Any], kind: str = "case") -> None:
         """Change fields such as severity."""
 
-    def close_case(self, case_id: str, status: str, summary: str, impact: str) -> None:
+    def close_case(self, case_id: str, status: str, summary: str, impact: str, kind: str = "case") -> None:
         """Close with a resolution status, impact status and summary."""
+
+    def alert_states(self, alert_ids: Sequence[str]) -> dict[str, RemoteCase]:
+        """Alerts by id (kind "alert"; case_id set once promoted or merged)."""
+
+    def add_task_log(self, task_id: str, message: str) -> RemoteLog:
+        """Write a log entry on a task."""
+
+    def task_log_texts(self, task_id: str) -> list[str]:
+        """Messages of a task's logs (checked before re-sending one after a failed try)."""
+
+    def task_logs_since(self, since_ms: int, task_ids: Sequence[str],
+                        known: set[str]) -> tuple[list[RemoteLog], int]:
+        """Logs others wrote on the tasks at or after since_ms (minus known ids); the newest time seen."""
+
+    def attachments(self, case_id: str, kind: str = "case") -> list[RemoteFile]:
+        """Attachments of a case (or alert)."""
+
+    def attach(self, case_id: str, path: str, kind: str = "case") -> RemoteFile:
+        """Upload one file as an attachment."""
 
     def case_states(self, case_ids: Sequence[str]) -> dict[str, RemoteCase]:
         """Current status of cases by id (for pulling changes made on the server)."""

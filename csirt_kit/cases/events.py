@@ -10,7 +10,8 @@ from typing import Any
 from csirt_kit.timeutil import iso
 
 EVENT_KINDS = ("opened", "finding_joined", "severity_raised", "task_status", "status", "comment",
-               "note", "synced", "sync_failed", "closed", "reopened_as")
+               "note", "synced", "sync_failed", "closed", "reopened_as", "promoted", "task_log",
+               "evidence")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from csirt_kit.cases.backend import RemoteCase, RemoteTask
+from csirt_kit.cases.backend import RemoteCase, RemoteFile, RemoteLog, RemoteTask
 from csirt_kit.cases.records import Observable
 
 
@@ -49,21 +49,21 @@ class LocalBackend:
                           (task_id, key, idx))
         return RemoteTask(task_id, str(task.get("title", "")), str(task.get("group", "default")))
 
-    def add_observables(self, case_id: str, observables: Sequence[Observable]) -> int:
+    def add_observables(self, case_id: str, observables: Sequence[Observable], kind: str = "case") -> int:
         """Observables are already in the store."""
         return len(observables)
 
-    def add_comment(self, case_id: str, text: str) -> None:
+    def add_comment(self, case_id: str, text: str, kind: str = "case") -> None:
         """Comments are already case events."""
 
-    def comment_texts(self, case_id: str) -> list[str]:
+    def comment_texts(self, case_id: str, kind: str = "case") -> list[str]:
         """No comment is ever half-sent to the store."""
         return []
 
-    def update_case(self, case_id: str, fields: dict[str, Any]) -> None:
+    def update_case(self, case_id: str, fields: dict[str, Any], kind: str = "case") -> None:
         """Field changes are already in the store."""
 
-    def close_case(self, case_id: str, status: str, summary: str, impact: str) -> None:
+    def close_case(self, case_id: str, status: str, summary: str, impact: str, kind: str = "case") -> None:
         """Closing is already in the store."""
 
     def case_states(self, case_ids: Sequence[str]) -> dict[str, RemoteCase]:
@@ -73,6 +73,31 @@ class LocalBackend:
     def task_states(self, task_ids: Sequence[str]) -> dict[str, RemoteTask]:
         """Nothing changes behind the store's back."""
         return {}
+
+    def alert_states(self, alert_ids: Sequence[str]) -> dict[str, RemoteCase]:
+        """The store has no alerts."""
+        return {}
+
+    def add_task_log(self, task_id: str, message: str) -> RemoteLog:
+        """Task logs are already case events."""
+        return RemoteLog(f"local-log:{task_id}", task_id, message, 0)
+
+    def task_log_texts(self, task_id: str) -> list[str]:
+        """Nothing is ever half-sent to the store."""
+        return []
+
+    def task_logs_since(self, since_ms: int, task_ids: Sequence[str],
+                        known: set[str]) -> tuple[list[RemoteLog], int]:
+        """Nobody writes logs behind the store's back."""
+        return [], since_ms
+
+    def attachments(self, case_id: str, kind: str = "case") -> list[RemoteFile]:
+        """Bundles are recorded as case events instead."""
+        return []
+
+    def attach(self, case_id: str, path: str, kind: str = "case") -> RemoteFile:
+        """Bundles stay where they were written."""
+        return RemoteFile(path, path, "")
 
     def close(self) -> None:
         """Nothing to release."""

@@ -14,6 +14,7 @@ from csirt_kit.cases.outbox import enqueue
 from csirt_kit.config import Config
 from csirt_kit.models import severity_rank
 from csirt_kit.playbooks.loader import load_playbooks
+from csirt_kit.playbooks.model import Playbook
 from csirt_kit.playbooks.plan import CasePlan, PlannedCase, build_plan
 from csirt_kit.playbooks.template import render
 from csirt_kit.store.db import Store
@@ -45,6 +46,21 @@ def backend_name(config: Config) -> str:
 def plan_cases(store: Store, config: Config) -> CasePlan:
     """The dry run: which new findings would go to which new or existing case."""
     return build_plan(store.conn, load_playbooks(config))
+
+
+def log_task(playbook: Playbook) -> int:
+    """Index of the task that gets a log when findings join: one marked log_findings, else identification."""
+    tasks = list(playbook.tasks)
+    for want in (lambda t: bool(getattr(t, "log_findings", False)), lambda t: t.group == "identification"):
+        hit = next((i for i, t in enumerate(tasks) if want(t)), None)
+        if hit is not None:
+            return hit
+    return 0
+
+
+def evidence_wanted(config: Config) -> bool:
+    """Whether cases get evidence bundles ([cases] attach_evidence, default true)."""
+    return bool(config.get("cases.attach_evidence", True))
 
 
 def _create(conn: sqlite3.Connection, pc: PlannedCase, backend: str, now: str) -> int:
@@ -82,7 +98,7 @@ def _create(conn: sqlite3.Connection, pc: PlannedCase, backend: str, now: str) -
         add_event(conn, pc.previous_key, "reopened_as", f"New findings after closing: case {pc.key}",
                   at=now, data={"new_key": pc.key})
     enqueue(conn, pc.key, backend, "create_case", {
-        "title": case.title, "description": description, "severity": case.severity,
+        "title": case.title, "description": description, "severity": case.severity, "playbook": pb.id,
         "tlp": case.tlp, "pap": case.pap, "tags": tags,
         "tasks": [{"idx": t.idx, "title": t.title, "group": t.group, "description": t.description}
                   for t in tasks],
@@ -103,7 +119,9 @@ def _join(conn: sqlite3.Connection, pc: PlannedCase, backend: str, now: str) -> 
     if new:
         queued += enqueue(conn, pc.key, backend, "add_observables",
                           {"observables": [o.__dict__ for o in new]}, now) and 1
-    queued += enqueue(conn, pc.key, backend, "comment", {"message": joined_markdown(pc.findings)}, now) and 1
+    # A log on the task the findings concern (a comment while the case has no such task yet).
+    queued += enqueue(conn, pc.key, backend, "task_log", {"message": joined_markdown(pc.findings),
+                                                          "task": log_task(pc.playbook)}, now) and 1
     if severity_rank(pc.severity) > severity_rank(case.severity):
         records.update_case(conn, pc.key, now, severity=pc.severity)
         add_event(conn, pc.key, "severity_raised", f"Severity raised from {case.severity} to {pc.severity}",

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-OPS = ("create_case", "add_observables", "update", "comment", "close")
+OPS = ("create_case", "add_observables", "update", "comment", "close", "task_log")
 
 
 @dataclass(frozen=True)

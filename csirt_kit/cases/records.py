@@ -15,6 +15,9 @@ CLOSED_STATUSES = ("TruePositive", "FalsePositive", "Indeterminate", "Other", "D
 CASE_STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 IMPACT_STATUSES = ("NotApplicable", "WithImpact", "NoImpact")
 TASK_STATUSES = ("Waiting", "InProgress", "Completed", "Cancel")
+# TheHive alert statuses that end an alert without a case -> our closing status.
+ALERT_CLOSED = {"FalsePositive": "FalsePositive", "Ignored": "Other", "Duplicated": "Duplicated",
+                "Other": "Other"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Case:
     backend_id: str | None = None
     backend_url: str | None = None
     closed_at: str | None = None
+    remote_kind: str = "case"
+    alert_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""

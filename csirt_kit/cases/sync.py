@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csirt_kit.cases import outbox, records
+from csirt_kit.cases.attach import send_evidence
 from csirt_kit.cases.backend import BadAnswer, CaseBackend, Refused, Unavailable
 from csirt_kit.cases.events import add_event
+from csirt_kit.cases.follow import follow_alert, match_tasks, record_remote, set_task_ids
 from csirt_kit.cases.guard import drain_lock
-from csirt_kit.cases.opening import backend_name
+from csirt_kit.cases.opening import backend_name, evidence_wanted
 from csirt_kit.cases.outbox import OutboxItem
 from csirt_kit.cases.pull import pull_status
 from csirt_kit.cases.registry import make_backend
 from csirt_kit.config import Config
-from csirt_kit.errors import AuthError
+from csirt_kit.errors import AuthError, CsirtError
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso
@@ -61,9 +63,11 @@ class SyncResult:
 class _Drain:
     """One pass over the pending items of one backend."""
 
-    def __init__(self, store: Store, backend: CaseBackend) -> None:
+    def __init__(self, store: Store, backend: CaseBackend, evidence: bool = False) -> None:
         self.store = store
         self.backend = backend
+        self.evidence = evidence and bool(getattr(backend, "attach_evidence", True))
+        self.max_attachment = int(getattr(backend, "attachment_max", 20 * 1024 * 1024))
         self.sent = 0
         self.created: list[str] = []
         self.newly_failed = 0
@@ -97,75 +101,114 @@ class _Drain:
         if final:
             self.newly_failed += len(items)
 
-    def _case_id(self, key: str) -> str | None:
+    def _target(self, key: str) -> tuple[str, str] | None:
+        """(remote id, "case" or "alert") of the key; an alert promoted meanwhile leads to its case."""
         case = records.get_case(self.store.conn, key)
         if case.backend_id:
-            return case.backend_id
+            if case.remote_kind == "alert":
+                alert = self.backend.alert_states([case.backend_id]).get(case.backend_id)
+                if alert is not None and alert.case_id:
+                    return follow_alert(self.store, self.backend, key, alert)
+            return case.backend_id, case.remote_kind
         found = self.backend.find_case(key)
-        if found is not None:
-            self._record_case(key, found.id, found.url)
-            return found.id
-        return None
+        return record_remote(self.store, self.backend, key, found) if found is not None else None
 
-    def _record_case(self, key: str, case_id: str, url: str) -> None:
-        with self.store.write() as conn:
-            records.update_case(conn, key, iso(), backend_id=case_id, backend_url=url or None)
-
-    def create(self, key: str, item: OutboxItem, extra_obs: list[OutboxItem]) -> str:
-        """Create the case (unless the server has it), its missing tasks, then observables."""
+    def create(self, key: str, item: OutboxItem, extra_obs: list[OutboxItem]) -> tuple[str, str]:
+        """Create the case or alert (unless the server has it), its missing tasks, then observables."""
         progress = dict(item.progress)
         payload = item.payload
-        fresh = False
-        case_id = progress.get("case_id") or self._case_id(key)
-        if not case_id:
+        fresh = templated = False
+        target = self._target(key)
+        if target is None:
             remote = self.backend.create_case(key, payload)
-            case_id, fresh = remote.id, True
-            self._record_case(key, remote.id, remote.url)
+            fresh, templated = True, remote.templated
+            target = record_remote(self.store, self.backend, key, remote)
             self.created.append(key)
+        case_id, kind = target
         if progress.get("case_id") != case_id:
             progress["case_id"] = case_id
             self._save(item, progress)
         done: dict[str, str] = dict(progress.get("tasks", {}))
-        todo = [t for t in payload.get("tasks", []) if str(t["idx"]) not in done]
-        if todo and not fresh:
-            have = {(t.title, t.group): t.id for t in self.backend.list_tasks(case_id)}
+        if kind == "case":
+            have = {t.backend_id for t in records.tasks_of(self.store.conn, key) if t.backend_id}
+            todo = [t for t in payload.get("tasks", []) if str(t["idx"]) not in done]
+            if todo and (not fresh or templated):
+                # a template, an earlier try or a promotion may have made some tasks already
+                free = [t for t in self.backend.list_tasks(case_id) if t.id not in have | set(done.values())]
+                done.update(match_tasks(todo, free))
+                todo = [t for t in todo if str(t["idx"]) not in done]
             for t in todo:
-                if (t["title"], t["group"]) in have:
-                    done[str(t["idx"])] = have[(t["title"], t["group"])]
-            todo = [t for t in todo if str(t["idx"]) not in done]
-        for t in todo:
-            remote_task = self.backend.add_task(case_id, key, int(t["idx"]), t)
-            done[str(t["idx"])] = remote_task.id
-            progress["tasks"] = done
-            self._save(item, progress)
-        with self.store.write() as conn:
-            conn.executemany("UPDATE case_tasks SET backend_id = ? WHERE case_key = ? AND idx = ?",
-                             [(tid, key, int(idx)) for idx, tid in done.items()])
+                remote_task = self.backend.add_task(case_id, key, int(t["idx"]), t)
+                done[str(t["idx"])] = remote_task.id
+                progress["tasks"] = done
+                self._save(item, progress)
+            set_task_ids(self.store, key, done)
         observables = [records.Observable(**o) for o in payload.get("observables", [])]
         observables += [records.Observable(**o) for x in extra_obs for o in x.payload["observables"]]
         if observables:
-            self.backend.add_observables(case_id, observables)
-        self._done([item, *extra_obs], key, f"Case written to {self.backend.where} as {case_id}"
-                   f" ({len(done)} task(s), {len(observables)} observable(s))")
-        return str(case_id)
+            self.backend.add_observables(case_id, observables, kind)
+        self._evidence(key, case_id, kind, item, progress)
+        self._done([item, *extra_obs], key, f"{kind.capitalize()} written to {self.backend.where} as "
+                   f"{case_id} ({len(done)} task(s), {len(observables)} observable(s))")
+        return str(case_id), kind
 
-    def other(self, key: str, case_id: str, item: OutboxItem, extra_obs: list[OutboxItem]) -> None:
-        """Send one non-create item (observables merged into one call)."""
+    def _evidence(self, key: str, case_id: str, kind: str, item: OutboxItem,
+                  progress: dict[str, Any]) -> None:
+        """Attach the evidence bundle of the case's findings as the last part of a create or join."""
+        if self.evidence and not progress.get("evidence"):
+            send_evidence(self.store, self.backend, key, case_id, kind, self.max_attachment)
+            progress["evidence"] = True
+            self._save(item, progress)
+
+    def _comment(self, case_id: str, kind: str, item: OutboxItem, message: str) -> None:
+        # An earlier try may have been stored before its answer was lost.
+        if not (item.attempts and message in self.backend.comment_texts(case_id, kind)):
+            self.backend.add_comment(case_id, message, kind)
+
+    def _task_log(self, key: str, case_id: str, kind: str, item: OutboxItem) -> None:
+        """A log on the playbook task the findings concern; a comment while there is no such task."""
+        message = str(item.payload["message"])
+        row = self.store.conn.execute("SELECT backend_id FROM case_tasks WHERE case_key = ? AND idx = ?",
+                                      (key, int(item.payload.get("task", 0)))).fetchone()
+        task_id = row[0] if row else None
+        progress = dict(item.progress)
+        if not progress.get("logged"):
+            if kind != "case" or not task_id:
+                self._comment(case_id, kind, item, message)
+            elif not (item.attempts and message in self.backend.task_log_texts(task_id)):
+                self._log_on_task(key, task_id, int(item.payload.get("task", 0)), message)
+            progress["logged"] = True
+            self._save(item, progress)
+        self._evidence(key, case_id, kind, item, progress)
+
+    def _log_on_task(self, key: str, task_id: str, idx: int, message: str) -> None:
+        sent = self.backend.add_task_log(task_id, message)
+        if self.backend.name != "local":  # remembered, so pulling logs back skips it
+            with self.store.write() as conn:
+                conn.execute("INSERT OR IGNORE INTO case_remote_logs (log_id, backend, case_key,"
+                             " task_idx, created_ms, origin) VALUES (?, ?, ?, ?, ?, 'ours')",
+                             (sent.id, self.backend.name, key, idx, sent.created_ms))
+
+    def other(self, key: str, target: tuple[str, str], item: OutboxItem, extra: list[OutboxItem]) -> None:
+        """Send one non-create item (observables merged into one call, evidence built once)."""
+        case_id, kind = target
         p = item.payload
         if item.op == "add_observables":
-            obs = [records.Observable(**o) for x in [item, *extra_obs] for o in x.payload["observables"]]
-            self.backend.add_observables(case_id, obs)
-            self._done([item, *extra_obs], key)
+            obs = [records.Observable(**o) for x in [item, *extra] for o in x.payload["observables"]]
+            self.backend.add_observables(case_id, obs, kind)
+            self._done([item, *extra], key)
         elif item.op == "comment":
-            # An earlier try may have been stored before its answer was lost.
-            if not (item.attempts and str(p["message"]) in self.backend.comment_texts(case_id)):
-                self.backend.add_comment(case_id, str(p["message"]))
+            self._comment(case_id, kind, item, str(p["message"]))
+            self._done([item], key)
+        elif item.op == "task_log":
+            self._task_log(key, case_id, kind, item)
             self._done([item], key)
         elif item.op == "update":
-            self.backend.update_case(case_id, p)
+            self.backend.update_case(case_id, p, kind)
             self._done([item], key)
         elif item.op == "close":
-            self.backend.close_case(case_id, p["status"], p["summary"], p.get("impact", "NotApplicable"))
+            self.backend.close_case(case_id, p["status"], p["summary"], p.get("impact", "NotApplicable"),
+                                    kind)
             self._done([item], key, f"Closing sent to {self.backend.where}")
 
     def case(self, key: str, items: list[OutboxItem]) -> None:
@@ -173,11 +216,11 @@ class _Drain:
         obs_items = [i for i in items if i.op == "add_observables"]
         rest = [i for i in items if i.op != "add_observables"]
         creates = [i for i in rest if i.op == "create_case"]
-        case_id: str | None = None
+        target: tuple[str, str] | None = None
         if creates:
             item = creates[0]
             try:
-                case_id = self.create(key, item, obs_items)
+                target = self.create(key, item, obs_items)
             except (Refused, BadAnswer) as exc:
                 final = isinstance(exc, Refused) or item.attempts + 1 >= MAX_BAD_ANSWERS
                 self.fail([item], key, exc.message, final)
@@ -185,20 +228,24 @@ class _Drain:
             obs_items = []
             rest = [i for i in rest if i.op != "create_case"]
         else:
-            case_id = self._case_id(key)
-            if case_id is None:
-                if outbox.items(self.store.conn, key, status="failed"):
-                    return  # waits for the failed create (listed by --problems, --retry-failed)
-                self.fail(items, key, f"the case is not (yet) on {self.backend.where}", final=False)
-                return
+            target = self._target(key)
+        if target is None:
+            if outbox.items(self.store.conn, key, status="failed"):
+                return  # waits for the failed create (listed by --problems, --retry-failed)
+            self.fail([*obs_items, *rest], key, f"the case is not (yet) on {self.backend.where}",
+                      final=False)
+            return
         if obs_items:
             rest = [obs_items[0], *rest]
         for item in rest:
+            extra = obs_items[1:] if item.op == "add_observables" else []
             try:
-                self.other(key, case_id, item, obs_items[1:] if item.op == "add_observables" else [])
-            except (Refused, BadAnswer) as exc:
-                final = isinstance(exc, Refused) or item.attempts + 1 >= MAX_BAD_ANSWERS
-                self.fail([item], key, exc.message, final)
+                self.other(key, target, item, extra)
+            except (Refused, BadAnswer, CsirtError) as exc:
+                if isinstance(exc, Unavailable | AuthError):
+                    raise
+                final = not isinstance(exc, BadAnswer) or item.attempts + 1 >= MAX_BAD_ANSWERS
+                self.fail([item, *extra], key, exc.message, final)
 
 
 def sync_outbox(store: Store, config: Config, progress: ProgressFn | None = None,
@@ -212,7 +259,7 @@ def sync_outbox(store: Store, config: Config, progress: ProgressFn | None = None
 
 def _sync(store: Store, config: Config, name: str, progress: ProgressFn, pull: bool) -> SyncResult:
     backend = make_backend(name, config, store)
-    drain = _Drain(store, backend)
+    drain = _Drain(store, backend, evidence_wanted(config))
     errors: list[str] = []
     unreachable = transient = False
     auth_error = ""

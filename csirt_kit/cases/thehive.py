@@ -1,141 +1,92 @@
-"""TheHive 5 backend through thehive4py.
+"""TheHive 5 backend through thehive4py: cases, tasks, observables, comments, status.
 
-Config keys (``[cases.thehive]``): ``url`` (required), ``key_env`` (variable holding
-the API key, default ``CSIRT_THEHIVE_KEY``), ``organisation`` (sent as
-X-Organisation), ``verify_tls`` (default true; a CA bundle path also works),
-``timeout`` (seconds per request, default 10).
-
-thehive4py retries POSTs on 5xx by default and has no timeout; both would turn an
-ambiguous failure into a duplicate or a hang, so the client gets ``max_retries=0``
-and an adapter that adds the timeout (API-CONTRACTS 1.2, 1.4).
+Settings and the client are in ``thehive_client`` (config keys listed there); alert
+mode in ``thehive_alerts``; task logs and attachments in ``thehive_files``. A case
+carries its key twice: in the dedup tag and in the key custom field, and is found
+by either (an analyst who removed the tag does not cause a duplicate).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import operator
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-import requests
-import requests.adapters
-from thehive4py import TheHiveApi
-from thehive4py.errors import TheHiveError
-from thehive4py.query.filters import Eq, Id
+from thehive4py.query.filters import Eq
 from thehive4py.query.page import Paginate
 from thehive4py.query.sort import Asc
 
-from csirt_kit.cases.backend import (
-    PRODUCT_TAG,
-    BadAnswer,
-    Refused,
-    RemoteCase,
-    RemoteTask,
-    Unavailable,
-    dedup_tag,
-)
+from csirt_kit.cases.backend import PRODUCT_TAG, Refused, RemoteCase, RemoteTask, dedup_tag
 from csirt_kit.cases.records import Observable
-from csirt_kit.config import Config
-from csirt_kit.errors import AuthError, ConfigError
-from csirt_kit.redaction import redact
-from csirt_kit.timeutil import iso
+from csirt_kit.cases.templates import template_name
+from csirt_kit.cases.thehive_alerts import ALERT_CLOSE, AlertOps
+from csirt_kit.cases.thehive_client import CHUNK, PAP, SEVERITY, TLP, TimeoutAdapter, any_id
+from csirt_kit.cases.thehive_files import FileOps
+
+__all__ = ["PAP", "SEVERITY", "TLP", "TheHiveBackend", "TimeoutAdapter"]
 
 log = logging.getLogger(__name__)
-SEVERITY = {"info": 1, "low": 1, "medium": 2, "high": 3, "critical": 4}
-TLP = {"clear": 0, "white": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
-PAP = {"clear": 0, "white": 0, "green": 1, "amber": 2, "red": 3}
-_CHUNK = 100
 
 
-class TimeoutAdapter(requests.adapters.HTTPAdapter):
-    """An adapter that gives every request a timeout unless one was passed."""
-
-    def __init__(self, timeout: float, **kw: Any) -> None:
-        self._timeout = timeout
-        super().__init__(**kw)
-
-    def send(self, request: requests.PreparedRequest, **kw: Any) -> requests.Response:  # type: ignore[override]
-        """Send with the default timeout filled in."""
-        if kw.get("timeout") is None:
-            kw["timeout"] = self._timeout
-        return super().send(request, **kw)
+def playbook_of(key: str, fields: dict[str, Any] | None = None) -> str:
+    """The playbook id of a case key (``playbook:group[#n]``)."""
+    return str((fields or {}).get("playbook") or key.split(":", 1)[0])
 
 
-def _any_id(ids: Sequence[str]) -> Any:
-    return functools.reduce(operator.or_, [Id(i) for i in ids])
-
-
-class TheHiveBackend:
-    """Cases in a TheHive 5 organisation."""
-
-    name = "thehive"
-
-    def __init__(self, config: Config) -> None:
-        section = config.get("cases.thehive", {}) or {}
-        self.url = str(section.get("url") or "").rstrip("/")
-        if not self.url:
-            raise ConfigError("cases.thehive.url is not set", where=config.where(),
-                              fix='add [cases.thehive] url = "https://thehive.example.go.id"')
-        self.where = f"TheHive {self.url}"
-        key = config.secret(str(section.get("key_env") or "CSIRT_THEHIVE_KEY"), "cases.thehive")
-        verify = section.get("verify_tls", True)
-        if verify is False:
-            log.warning("TLS verification is off for %s (cases.thehive.verify_tls = false)", self.url)
-        timeout = float(section.get("timeout", 10.0))
-        self.organisation = str(section.get("organisation") or "") or None
-        self.api = TheHiveApi(self.url, apikey=key, organisation=self.organisation,
-                              verify=verify, max_retries=0)
-        for scheme in ("http://", "https://"):
-            self.api.session.mount(scheme, TimeoutAdapter(timeout, max_retries=0))
-
-    def _call(self, action: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        try:
-            return fn(*args, **kw)
-        except TheHiveError as exc:
-            status = exc.response.status_code if exc.response is not None else None
-            text = redact(str(exc))[:300]
-            if status in (401, 403):
-                raise AuthError(f"{action}: HTTP {status} {text}", where=self.where,
-                                fix="check the API key variable named by cases.thehive.key_env, "
-                                    "its permissions and cases.thehive.organisation") from None
-            if status is None or status >= 500 or status in (408, 429):
-                raise Unavailable(f"{action}: HTTP {status} {text}", where=self.where) from None
-            raise Refused(f"{action}: HTTP {status} {text}", where=self.where,
-                          fix="the item is marked failed; see `csirt cases list --problems`") from None
-        except requests.exceptions.RequestException as exc:
-            raise Unavailable(f"{action}: {type(exc).__name__}: {redact(str(exc))[:200]}",
-                              where=self.where, transport=True) from None
-
-    def _expect(self, action: str, value: Any, kind: type) -> Any:
-        if not isinstance(value, kind) or (isinstance(value, dict) and not isinstance(value.get("_id"), str)):
-            raise BadAnswer(f"{action}: unexpected answer {redact(repr(value))[:120]}",
-                            where=self.where, fix="check that the URL points to TheHive 5 (API v1)")
-        return value
-
-    def _case(self, data: dict[str, Any]) -> RemoteCase:
-        cid = str(data["_id"])
-        closed = data.get("closedDate") or data.get("endDate")
-        closed_at = iso(datetime.fromtimestamp(closed / 1000, UTC)) if isinstance(closed, int) else ""
-        return RemoteCase(cid, str(data.get("status") or "New"), data.get("summary"),
-                          data.get("impactStatus"), f"{self.url}/cases/{cid}/details", closed_at)
+class TheHiveBackend(AlertOps, FileOps):
+    """Cases (or alerts, in alert mode) in a TheHive 5 organisation."""
 
     def find_case(self, key: str) -> RemoteCase | None:
-        """The oldest case carrying the key's dedup tag."""
-        found = self._call(f"find case {key}", self.api.case.find, filters=Eq("tags", dedup_tag(key)),
-                           sortby=Asc("_createdAt"), paginate=Paginate(0, 5))
+        """In alert mode the alert with this sourceRef; else the oldest case with the key's tag or field."""
+        if self.mode == "alert":
+            alert = self.find_alert(key)
+            if alert is not None:
+                return alert
+        flt = Eq("tags", dedup_tag(key))
+        with_field = self.field_ok is not False
+        try:
+            found = self._call(f"find case {key}", self.api.case.find,
+                               filters=flt | Eq(f"customFields.{self.key_field}", key) if with_field else flt,
+                               sortby=Asc("_createdAt"), paginate=Paginate(0, 5))
+        except Refused as exc:
+            if not with_field or not self.field_missing(exc):
+                raise
+            found = self._call(f"find case {key}", self.api.case.find, filters=flt,
+                               sortby=Asc("_createdAt"), paginate=Paginate(0, 5))
         found = self._expect(f"find case {key}", found, list)
         return self._case(found[0]) if found and isinstance(found[0], dict) and "_id" in found[0] else None
 
     def create_case(self, key: str, fields: dict[str, Any]) -> RemoteCase:
-        """POST the case once; the caller looks it up by tag before any retry."""
-        body = {"title": fields["title"], "description": fields["description"],
-                "severity": SEVERITY.get(fields.get("severity", "medium"), 2),
-                "tlp": TLP.get(fields.get("tlp", "amber"), 2), "pap": PAP.get(fields.get("pap", "amber"), 2),
-                "tags": sorted({*fields.get("tags", []), PRODUCT_TAG, dedup_tag(key)}), "flag": False}
-        data = self._call(f"create case {key}", self.api.case.create, body)
-        return self._case(self._expect(f"create case {key}", data, dict))
+        """POST the case (or the alert) once; the caller looks it up before any retry."""
+        if self.mode == "alert":
+            return self.create_alert(key, fields)
+        body: dict[str, Any] = {
+            "title": fields["title"], "description": fields["description"],
+            "severity": SEVERITY.get(fields.get("severity", "medium"), 2),
+            "tlp": TLP.get(fields.get("tlp", "amber"), 2), "pap": PAP.get(fields.get("pap", "amber"), 2),
+            "tags": sorted({*fields.get("tags", []), PRODUCT_TAG, dedup_tag(key)}), "flag": False}
+        if self.use_templates and self.templates_ok:
+            body["caseTemplate"] = template_name(playbook_of(key, fields))
+        try:
+            data = self.with_key_field(f"create case {key}", self.api.case.create, key, body)
+        except Refused as exc:
+            if "caseTemplate" not in body or not self._template_missing(exc, body["caseTemplate"]):
+                raise
+            del body["caseTemplate"]
+            data = self.with_key_field(f"create case {key}", self.api.case.create, key, body)
+        remote = self._case(self._expect(f"create case {key}", data, dict))
+        return replace(remote, templated="caseTemplate" in body)
+
+    def _template_missing(self, exc: Refused, name: str) -> bool:
+        text = exc.what.lower()
+        if "casetemplate" not in text.replace(" ", "") or name.lower() not in text:
+            return False
+        self.templates_ok = False
+        log.warning("%s has no case template %r: cases are opened without templates this run; "
+                    "push them with `csirt playbooks push` (or set cases.thehive.use_templates = false)",
+                    self.where, name)
+        return True
 
     def list_tasks(self, case_id: str) -> list[RemoteTask]:
         """Tasks already in the case."""
@@ -153,13 +104,16 @@ class TheHiveBackend:
                             dict)
         return RemoteTask(str(data["_id"]), body["title"], body["group"], str(data.get("status", "Waiting")))
 
-    def _existing_observables(self, case_id: str) -> set[tuple[str, str]]:
+    def _existing_observables(self, target: str, kind: str) -> set[tuple[str, str]]:
+        find = self.api.alert.find_observables if kind == "alert" else self.api.case.find_observables
         found = self._expect("list observables", self._call(
-            f"list observables of case {case_id}", self.api.case.find_observables, case_id), list)
+            f"list observables of {kind} {target}", find, target), list)
         return {(str(o.get("dataType")), str(o.get("data"))) for o in found if isinstance(o, dict)}
 
-    def add_observables(self, case_id: str, observables: Sequence[Observable]) -> int:
+    def add_observables(self, case_id: str, observables: Sequence[Observable], kind: str = "case") -> int:
         """One request per (type, IoC flag, TLP) group; a duplicate 400 is resolved by a lookup."""
+        api = self.api.observable
+        create = api.create_in_alert if kind == "alert" else api.create_in_case
         groups: dict[tuple[str, bool, str], list[Observable]] = {}
         for obs in observables:
             groups.setdefault((obs.data_type, obs.ioc, obs.tlp), []).append(obs)
@@ -177,50 +131,56 @@ class TheHiveBackend:
                 if not values:
                     break
                 try:
-                    data = self._call(f"add {dtype} observables to case {case_id}",
-                                      self.api.observable.create_in_case, case_id, {**body, "data": values})
+                    data = self._call(f"add {dtype} observables to {kind} {case_id}",
+                                      create, case_id, {**body, "data": values})
                 except Refused as exc:
                     if attempt or "already exist" not in exc.what.lower():
                         raise
-                    existing = self._existing_observables(case_id)
+                    existing = self._existing_observables(case_id, kind)
                     values = [v for v in values if (dtype, v) not in existing]
                     continue
-                self._expect(f"add {dtype} observables to case {case_id}", data, list)
+                self._expect(f"add {dtype} observables to {kind} {case_id}", data, list)
                 added += len(values)
                 break
         return added
 
-    def add_comment(self, case_id: str, text: str) -> None:
-        """Add a comment to the case."""
-        data = self._call(f"comment on case {case_id}", self.api.comment.create_in_case, case_id,
-                          {"message": text})
-        self._expect(f"comment on case {case_id}", data, dict)
+    def add_comment(self, case_id: str, text: str, kind: str = "case") -> None:
+        """Add a comment to the case (or alert)."""
+        create = self.api.comment.create_in_alert if kind == "alert" else self.api.comment.create_in_case
+        data = self._call(f"comment on {kind} {case_id}", create, case_id, {"message": text})
+        self._expect(f"comment on {kind} {case_id}", data, dict)
 
-    def comment_texts(self, case_id: str) -> list[str]:
-        """Texts of the case's comments."""
-        found = self._expect("list comments", self._call(
-            f"list comments of case {case_id}", self.api.case.find_comments, case_id), list)
+    def comment_texts(self, case_id: str, kind: str = "case") -> list[str]:
+        """Texts of the case's (or alert's) comments."""
+        find = self.api.alert.find_comments if kind == "alert" else self.api.case.find_comments
+        found = self._expect("list comments", self._call(f"list comments of {kind} {case_id}", find, case_id),
+                             list)
         return [str(c.get("message", "")) for c in found if isinstance(c, dict)]
 
-    def update_case(self, case_id: str, fields: dict[str, Any]) -> None:
-        """PATCH case fields (severity given as a name is mapped)."""
+    def update_case(self, case_id: str, fields: dict[str, Any], kind: str = "case") -> None:
+        """PATCH case (or alert) fields (severity given as a name is mapped)."""
         body = dict(fields)
         if isinstance(body.get("severity"), str):
             body["severity"] = SEVERITY.get(body["severity"], 2)
-        self._call(f"update case {case_id}", self.api.case.update, case_id, body)
+        update = self.api.alert.update if kind == "alert" else self.api.case.update
+        self._call(f"update {kind} {case_id}", update, case_id, body)
 
-    def close_case(self, case_id: str, status: str, summary: str, impact: str) -> None:
-        """Close with resolution status, impact and summary."""
+    def close_case(self, case_id: str, status: str, summary: str, impact: str, kind: str = "case") -> None:
+        """Close with resolution status, impact and summary (an alert gets the nearest alert status)."""
+        if kind == "alert":
+            self._call(f"close alert {case_id}", self.api.alert.update, case_id,
+                       {"status": ALERT_CLOSE.get(status, "Other"), "summary": summary})
+            return
         self._call(f"close case {case_id}", self.api.case.close, case_id, status, summary,
                    impact_status=impact)
 
     def case_states(self, case_ids: Sequence[str]) -> dict[str, RemoteCase]:
         """Status of cases by id, 100 ids per query."""
         out: dict[str, RemoteCase] = {}
-        for i in range(0, len(case_ids), _CHUNK):
-            chunk = list(case_ids[i:i + _CHUNK])
+        for i in range(0, len(case_ids), CHUNK):
+            chunk = list(case_ids[i:i + CHUNK])
             found = self._expect("read case status", self._call(
-                "read case status", self.api.case.find, filters=_any_id(chunk),
+                "read case status", self.api.case.find, filters=any_id(chunk),
                 paginate=Paginate(0, len(chunk))), list)
             for item in found:
                 if isinstance(item, dict) and "_id" in item:
@@ -230,10 +190,10 @@ class TheHiveBackend:
     def task_states(self, task_ids: Sequence[str]) -> dict[str, RemoteTask]:
         """Status of tasks by id, 100 ids per query."""
         out: dict[str, RemoteTask] = {}
-        for i in range(0, len(task_ids), _CHUNK):
-            chunk = list(task_ids[i:i + _CHUNK])
+        for i in range(0, len(task_ids), CHUNK):
+            chunk = list(task_ids[i:i + CHUNK])
             found = self._expect("read task status", self._call(
-                "read task status", self.api.task.find, filters=_any_id(chunk),
+                "read task status", self.api.task.find, filters=any_id(chunk),
                 paginate=Paginate(0, len(chunk))), list)
             for t in found:
                 if isinstance(t, dict) and "_id" in t:

@@ -80,9 +80,13 @@ def test_joining_findings_costs_a_constant_number_of_requests(file_store, hive, 
     sync_outbox(file_store, hive_config, pull=False)
     sent = [(r.method, r.path) for r in hive.requests[start:]]
     case_id = get_case(file_store.conn, "webshell:web-000").backend_id
-    # two observable groups (file names, hashes), one comment, no new case
+    identification = tasks_of(file_store.conn, "webshell:web-000")[0]
+    assert identification.group == "identification"
+    # two observable groups (file names, hashes), one log on the identification task, the new
+    # evidence bundle (one lookup of the attachments, one upload), no new case
     assert Counter(sent) == {("POST", f"{CASE}/{case_id}/observable"): 2,
-                             ("POST", f"{CASE}/{case_id}/comment"): 1}
+                             ("POST", f"/api/v1/task/{identification.backend_id}/log"): 1,
+                             ("POST", "/api/v1/query"): 1, ("POST", f"{CASE}/{case_id}/attachments"): 1}
     assert len([o for o in hive.observables.values() if hive.parent[o["_id"]] == case_id]) == 80
 
 

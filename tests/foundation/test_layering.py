@@ -9,7 +9,7 @@ ALLOWED = {
     "yara": {"scan/rules.py", "scan/cache.py", "scan/compile.py", "cluster/worker.py"},
     "pymisp": {"intel/misp_server.py", "intel/warninglists.py", "demo/feed.py"},
     "pymispwarninglists": {"intel/warninglists.py"},
-    "thehive4py": {"cases/thehive.py"},
+    "thehive4py": {"cases/thehive.py", "cases/thehive_client.py", "cases/thehive_alerts.py"},
 }
 
 
