@@ -64,7 +64,8 @@ def scan_logs_command(
     cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP,
                                                 metavar="ADDRESS")] = None,
 ) -> None:
-    """Scan logs with YARA (scope logs) and stored indicators; hits become findings."""
+    """Scan logs with YARA (scope logs), stored indicators and the log heuristics (fake crawlers,
+    POSTs to uploads, web shell use, gambling slugs, sitemap bursts); hits become findings."""
     app = get(ctx)
     check_fail_on(fail_on)
     if fmt and fmt not in FORMATS:
@@ -86,7 +87,24 @@ def scan_logs_command(
             report = merge_reports([report, _scan_paths(app, paths, asset, fmt, ruleset, indicators,
                                                         not no_rotated, progress)])
     record_log_sightings(app.store, report)
+    note = crawler_note(report.stats)
+    if note:
+        app.info(note)
     finish_scan(app, report, fail_on)
+
+
+def crawler_note(stats: dict[str, Any]) -> str:
+    """One line on what the crawler check did ('' when the heuristics did not run)."""
+    mode = stats.get("crawler_check")
+    if not mode:
+        return ""
+    count = {v: int(stats.get(f"crawler_{v}", 0)) for v in ("genuine", "fake", "unchecked", "private")}
+    if mode == "off":
+        return (f"crawler check skipped (scan.logs.verify_crawlers = \"off\"): "
+                f"{count['unchecked']} claimed crawler address(es) not verified")
+    budget = " (DNS budget or lookup cap reached)" if stats.get("dns_budget_exhausted") else ""
+    return (f"crawler check: {count['genuine']} genuine, {count['fake']} fake, "
+            f"{count['unchecked']} not checked{budget}, {count['private']} private address(es) skipped")
 
 
 def _on_cluster(app: AppContext, client: Any, address: str | None, paths: list[str], asset: str,

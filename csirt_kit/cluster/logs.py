@@ -27,7 +27,10 @@ from csirt_kit.cluster.stream import ClusterLost, Job, no_worker_reason, placeme
 from csirt_kit.errors import UsageError
 from csirt_kit.models import Finding, Indicator
 from csirt_kit.progress import ProgressFn, no_progress
+from csirt_kit.scan.logs.candidates import Candidates
+from csirt_kit.scan.logs.crawlers import CrawlerVerifier
 from csirt_kit.scan.logs.formats import FORMATS
+from csirt_kit.scan.logs.heuristics import run_heuristics, verifier_stats
 from csirt_kit.scan.logs.scanner import LogSettings, _Agg, _FileScan, merge_same
 from csirt_kit.scan.report import ScanError, ScanReport
 from csirt_kit.scan.rules import RuleSet
@@ -48,6 +51,7 @@ class LogTarget:
 class _Target:
     files: list[LogFile] = field(default_factory=list)
     reports: dict[str, tuple[list[Finding], list[ScanError]]] = field(default_factory=dict)
+    cands: list[Candidates] = field(default_factory=list)
     planned: bool = False
 
 
@@ -109,15 +113,35 @@ def merge_ranges(file: LogFile, asset_id: str | None, ranges: Sequence[RangeResu
     return scan.findings(), errors, stats
 
 
+def merge_range_candidates(ranges: Sequence[RangeResult]) -> Candidates | None:
+    """One file's heuristic candidates from its ranges in order (line numbers made absolute)."""
+    head: Candidates | None = None
+    base = 0
+    for r in ranges:
+        if r.cands is not None:
+            if head is None:
+                head = r.cands
+            else:
+                head.absorb(r.cands, base)
+        base += r.lines
+    return head
+
+
 def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogTarget], *,
                       indicators: Iterable[Indicator] = (), settings: LogSettings | None = None,
                       fmt: str = "", rotated: bool = True, progress: ProgressFn | None = None,
-                      cluster: ClusterSettings | None = None) -> ScanReport:
-    """Scan the logs of each target on the cluster; same findings as scan_logs per target."""
+                      cluster: ClusterSettings | None = None,
+                      verifier: CrawlerVerifier | None = None) -> ScanReport:
+    """Scan the logs of each target on the cluster; same findings as scan_logs per target.
+
+    The log heuristics' candidates come back with the ranges; each target's log sets are
+    evaluated here once all their files are in (crawler claims checked by this process).
+    """
     if fmt and fmt not in FORMATS:
         raise UsageError(f"unknown log format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
     log = settings or LogSettings()
     cluster = cluster or ClusterSettings()
+    verifier = verifier or CrawlerVerifier(log.heuristics.crawlers)
     progress = progress or no_progress
     started = time.monotonic()
     verify_workers(client)
@@ -155,8 +179,15 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
             got, errs = st.reports[f.path]
             out.extend(got)
             errors.extend(errs)
+        if log.heuristics.enabled:
+            found, hstats = run_heuristics(st.cands, targets[i].asset_id, log.heuristics, verifier)
+            out.extend(found)
+            for name, value in hstats.items():
+                if isinstance(value, int) and not isinstance(value, bool) and name != "dns_lookups":
+                    stats[name] = stats.get(name, 0) + value
         findings.extend(merge_same(out, log.samples))
         st.files = []
+        st.cands = []
 
     def file_done(fk: str) -> None:
         entry = files.pop(fk)
@@ -165,6 +196,9 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
         got, errs, fstats = merge_ranges(f, targets[entry.target].asset_id, ranges, log)
         for name, value in fstats.items():
             stats[name] += value
+        cands = None if any(r.read_error for r in ranges) else merge_range_candidates(ranges)
+        if cands is not None:
+            state[entry.target].cands.append(cands)
         state[entry.target].reports[f.path] = (got, errs)
         finish_target(entry.target)
 
@@ -212,6 +246,8 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
         lost.partial = ScanReport(tuple(findings), tuple(errors),
                                   _stats(stats, targets, formats, per_worker, started))
         raise
+    if log.heuristics.enabled:
+        stats.update(verifier_stats(verifier))
     return ScanReport(tuple(findings), tuple(errors),
                       _stats(stats, targets, formats, per_worker, started))
 
@@ -230,7 +266,8 @@ def _stats(stats: dict[str, Any], targets: Sequence[LogTarget], formats: dict[st
 def cluster_scan_inventory_logs(client: Any, store: Any, config: Any, ruleset: RuleSet | None,
                                 progress: ProgressFn | None = None,
                                 indicators: Sequence[Indicator] | None = None,
-                                record: bool = True) -> ScanReport:
+                                record: bool = True,
+                                verifier: CrawlerVerifier | None = None) -> ScanReport:
     """The logs of every active asset, each on the worker its ``host`` names (like scan_inventory_logs)."""
     from csirt_kit.cluster.connect import cluster_settings
     from csirt_kit.scan.logs.inventory import (
@@ -245,7 +282,8 @@ def cluster_scan_inventory_logs(client: Any, store: Any, config: Any, ruleset: R
     inds = stored_indicators(store) if indicators is None else list(indicators)
     report = cluster_scan_logs(client, ruleset, [LogTarget(tuple(a.logs), a.id, a.host) for a in assets],
                                indicators=inds, settings=settings_from_config(config),
-                               progress=progress, cluster=cluster_settings(config))
+                               progress=progress, cluster=cluster_settings(config),
+                               verifier=verifier)
     stats: dict[str, Any] = {**report.stats, "assets": len(assets)}
     report = ScanReport(drop_own_host_iocs(report.findings, assets), report.errors, stats)
     if record:

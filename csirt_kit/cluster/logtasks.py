@@ -65,6 +65,7 @@ def scan_log_range(file: LogFile, index: int, start: int, stops: Sequence[int], 
     except LogReadError as exc:
         res.read_error = exc.message
     res.lines, res.bytes, res.cut, res.aggs = scan.lines, scan.bytes, scan.cut, scan.aggs
+    res.cands = scan.cands
     for err in errors:
         m = _AT_LINE.search(err.error)
         res.errors.append((int(m.group(1)) if m else 0, err.error))

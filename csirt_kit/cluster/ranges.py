@@ -48,6 +48,7 @@ class RangeResult:
     aggs: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (relative line, message)
     read_error: str = ""
+    cands: Any = None  # what the log heuristics kept (scan.logs.candidates.Candidates)
 
 
 def usable_carry(fh: Any, pos: int, max_line: int) -> bytes | None:

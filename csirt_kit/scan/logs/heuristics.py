@@ -339,7 +339,7 @@ def _sitemaps(c: Candidates, out: _Out, settings: HeuristicSettings, new_from: s
             out.add("log.sitemap_burst", "high" if judol else "medium",
                     f"Burst of {count} requests in {settings.sitemap_window} min for new sitemap "
                     f"{group}", day, group, merged,
-                    ("judol", "seo-spam") if judol else ("seo-spam",), sitemaps=paths[:20],
+                    ("judol", "seo-spam"), sitemaps=paths[:20], gambling_names=judol,
                     window_start=begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     window_minutes=settings.sitemap_window, window_count=count,
                     first_request=min(firsts[p] for p in paths))

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from csirt_kit.config import Config
 from csirt_kit.models import Asset, Finding, Indicator
 from csirt_kit.progress import ProgressFn
+from csirt_kit.scan.logs.crawlers import CrawlerVerifier
+from csirt_kit.scan.logs.heuristics import verifier_stats
 from csirt_kit.scan.logs.iocs import IocMatcher
 from csirt_kit.scan.logs.scanner import LogRules, scan_logs, settings_from_config, sightings
 from csirt_kit.scan.report import ScanReport, merge_reports
@@ -89,15 +91,21 @@ def drop_own_host_iocs(findings: Sequence[Finding], assets: Sequence[Asset]) -> 
 def scan_inventory_logs(store: Store, config: Config, ruleset: LogRules | None,
                         progress: ProgressFn | None = None,
                         indicators: Sequence[Indicator] | None = None,
-                        record: bool = True) -> ScanReport:
-    """Scan the `logs` of every active asset (the cron pipeline's log step; findings not stored)."""
+                        record: bool = True, verifier: CrawlerVerifier | None = None) -> ScanReport:
+    """Scan the `logs` of every active asset (the cron pipeline's log step; findings not stored).
+
+    One crawler verifier serves all assets, so its cache and DNS budget are the run's.
+    """
     assets = [a for a in list_assets(store.conn, AssetFilter(status="active")) if a.logs]
     matcher = IocMatcher(stored_indicators(store) if indicators is None else indicators)
     settings = settings_from_config(config)
+    verifier = verifier or CrawlerVerifier(settings.heuristics.crawlers)
     reports = [scan_logs(list(a.logs), asset_id=a.id, rules=ruleset, indicators=matcher,
-                         settings=settings, progress=progress) for a in assets]
+                         settings=settings, progress=progress, verifier=verifier) for a in assets]
     merged = merge_reports(reports)
     stats: dict[str, Any] = {**merged.stats, "assets": len(assets), "indicators": matcher.count}
+    if settings.heuristics.enabled:
+        stats.update(verifier_stats(verifier))
     report = ScanReport(drop_own_host_iocs(merged.findings, assets), merged.errors, stats)
     if record:
         stats["sightings"] = record_log_sightings(store, report)
