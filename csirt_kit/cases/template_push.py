@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from thehive4py.query.filters import Eq, StartsWith
-
 from csirt_kit.cases.backend import Refused, Unavailable
 from csirt_kit.cases.template_build import build_templates, differences
 from csirt_kit.cases.templates import TEMPLATE_PREFIX, key_field
@@ -25,6 +23,14 @@ from csirt_kit.errors import AuthError, ServerError
 from csirt_kit.playbooks.model import Playbook
 
 STATUS_PATH = "/api/v1/status"
+
+
+def _filter(op: str, field_name: str, value: str) -> dict[str, Any]:
+    """A query filter as thehive4py's filter classes serialise it (API-CONTRACTS 1.7).
+
+    Written as plain JSON so that only cases/thehive*.py import the SDK (tests/foundation/test_layering.py).
+    """
+    return {op: {"_field": field_name, "_value": value}}
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ def server_templates(backend: TheHiveBackend) -> dict[str, dict[str, Any]]:
     """The organisation's templates whose names carry our prefix, by name (oldest wins)."""
     found = backend._expect("list case templates", backend._call(
         "list case templates", backend.api.case_template.find,
-        filters=StartsWith("name", TEMPLATE_PREFIX)), list)
+        filters=_filter("_startsWith", "name", TEMPLATE_PREFIX)), list)
     out: dict[str, dict[str, Any]] = {}
     for item in sorted((t for t in found if isinstance(t, dict) and "_id" in t),
                        key=lambda t: t.get("_createdAt") or 0):
@@ -129,8 +135,9 @@ def _create(backend: TheHiveBackend, ours: dict[str, Any]) -> tuple[str, list[st
     except Refused as exc:
         if "already exist" not in exc.what.lower():
             raise
-        found = backend._expect(f"find case template {name}", backend._call(
-            f"find case template {name}", backend.api.case_template.find, filters=Eq("name", name)), list)
+        action = f"find case template {name}"
+        found = backend._expect(action, backend._call(
+            action, backend.api.case_template.find, filters=_filter("_eq", "name", name)), list)
         if not found or not isinstance(found[0], dict) or "_id" not in found[0]:
             raise
         if not differences(ours, found[0]):
