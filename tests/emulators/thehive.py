@@ -33,7 +33,7 @@ match the regex (method None or "*" = any method); `times=None` applies to every
   "truncate" (stored; the answer announces its full Content-Length but stops halfway).
 Outage: `stop()` refuses connections (open keep-alive connections are dropped); `start()`
 listens again on the same port. Analyst actions without HTTP: `close_case`, `set_case_status`,
-`set_task_status`, `add_task_log`, `add_comment`, `promote_alert`, `merge_alert`,
+`set_task_status`, `add_task_log`, `add_comment`, `promote_alert`, `merge_alert`, `set_alert_status`,
 `add_custom_field`, `add_case_template`, `create_case`; lookups `tasks_of`, `observables_of`,
 `comments_of`, `logs_of`, `cases_with_tag`, and `hive.blobs[content_id]` for attachment bytes.
 `clock=` (a callable giving epoch ms) fixes the times. `reset()` forgets objects, requests,

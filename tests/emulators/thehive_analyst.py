@@ -66,6 +66,14 @@ class AnalystActions(AlertRoutes, TemplateRoutes):
             case = self.cases[case_id] if case_id in self.cases else self._missing("Case", case_id)
             return self.merge_alert_into_case(alert, case, self.analyst)
 
+    def set_alert_status(self, alert_id: str, status: str, summary: str | None = None) -> Obj:
+        """An analyst marks the alert (e.g. Ignored, FalsePositive) without making a case of it."""
+        with self.lock:
+            alert = self.alerts[alert_id] if alert_id in self.alerts else self._missing("Alert", alert_id)
+            fields = {"status": status, **({"summary": summary} if summary else {})}
+            self.update_alert(alert, fields, self.analyst, self.org_of[alert_id])
+            return alert
+
     def add_case_template(self, body: Obj) -> Obj:
         """An analyst creates a case template in the UI."""
         with self.lock:
