@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from csirt_kit.cases.backend import Refused, Unavailable
+from csirt_kit.cases.backend import BadAnswer, Refused, Unavailable
 from csirt_kit.cases.template_build import build_templates, differences
 from csirt_kit.cases.templates import TEMPLATE_PREFIX, key_field
 from csirt_kit.cases.thehive import TheHiveBackend
@@ -170,25 +170,21 @@ def push_templates(config: Config, playbooks: Sequence[Playbook], lang: str,
         changes = {str(s.ours["name"]): list(s.diff) for s in states if s.action == "update"}
         for state in states:
             name = str(state.ours["name"])
-            if state.action == "unchanged":
-                unchanged.append(name)
+            if state.action == "unchanged" or dry_run:
+                {"create": created, "update": updated, "unchanged": unchanged}[state.action].append(name)
                 continue
-            if dry_run:
-                (created if state.action == "create" else updated).append(name)
-                continue
-            try:
-                if state.theirs is None:
-                    done, left = _create(backend, state.ours)
-                else:
-                    done, left = "updated", _update(backend, state.theirs, state.ours)
-            except (Unavailable, Refused) as exc:
-                raise ServerError(
-                    f"{exc.what} (this push: {len(created)} created, {len(updated)} updated before it)",
-                    where=exc.where, fix="rerun `csirt playbooks push`: templates already on the server "
-                                         "are compared, never created twice") from None
+            if state.theirs is None:
+                done, left = _create(backend, state.ours)
+            else:
+                done, left = "updated", _update(backend, state.theirs, state.ours)
             {"created": created, "updated": updated, "unchanged": unchanged}[done].append(name)
             if left:
                 unsettled[name] = left
+    except (Unavailable, Refused, BadAnswer) as exc:  # the cases' "stays queued" fix does not apply
+        raise ServerError(
+            f"{exc.what} (this push: {len(created)} created, {len(updated)} updated before it)",
+            where=exc.where, fix="rerun `csirt playbooks push`: templates already on the server are "
+                                 "compared, never created twice") from None
     finally:
         backend.close()
     return PushResult(tuple(created), tuple(updated), tuple(unchanged), changes, tuple(stale), unsettled,

@@ -140,7 +140,23 @@ def test_auth_error_exits_2_naming_the_server_never_the_key(cli, config_path: Pa
 def test_server_down_exits_4(cli, config_path: Path, hive: TheHiveEmulator) -> None:
     hive.stop()
     result = cli(["playbooks", "push"], expect=4)
-    assert hive.url in result.stderr
+    assert hive.url in result.stderr and "rerun `csirt playbooks push`" in result.stderr
+    assert "cases sync" not in result.stderr
+
+
+def test_a_listing_that_is_not_json_exits_4_and_writes_nothing(cli, config_path: Path,
+                                                               hive: TheHiveEmulator) -> None:
+    hive.fault("POST", "/api/v1/query", "non-json", when=lambda r: r.query.get("name") == "caseTemplate")
+    result = cli(["--json", "playbooks", "push"], expect=4)
+    assert "list case templates: unexpected answer" in result.stderr and writes(hive) == []
+
+
+def test_push_without_thehive_configured_says_what_to_set(cli, tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "local.toml"
+    config.write_text('[cases]\nbackend = "local"\n', encoding="utf-8")
+    monkeypatch.setenv("CSIRT_KIT_CONFIG", str(config))
+    result = cli(["playbooks", "push"], expect=2)
+    assert "cases.thehive.url is not set" in result.stderr
 
 
 def test_without_the_key_field_templates_go_without_it_then_gain_it(cli, config_path: Path,
