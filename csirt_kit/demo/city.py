@@ -86,6 +86,8 @@ class DemoCity:
             "# RFC 5735 warninglist; match warninglisted indicators so they still correlate.",
             "[intel.match]", "include_warninglisted = true", "",
             "[scan.web]", f'resolve = {{ "*.{DOMAIN}" = "127.0.0.1:{int(server_port)}" }}', "",
+            "# No DNS in the demo: crawler claims in the logs are not checked (said in the summary).",
+            "[scan.logs]", 'verify_crawlers = "off"', "",
             "[cases]", 'backend = "local"', "",
         ]
         path.parent.mkdir(parents=True, exist_ok=True)
