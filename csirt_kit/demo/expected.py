@@ -14,7 +14,6 @@ from csirt_kit.demo.sites import WEB_ASSETS, DemoSite
 
 NEEDS_BASELINE = ("a baseline web scan of the city before the compromise "
                   "(DemoWebServer.set_compromised(False)), then a rescan")
-NEEDS_MOBILE_GOOGLE = "web identity: mobile browser with a Google referer"
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
     if site.profile == "cloaking":
         return [("web.cloaking", "judol", url, "spam only in Googlebot's copy", "")]
     if site.profile == "mobile-redirect":
-        return [("web.redirect", "judol", url, f"302 to {c.GAMBLING_DOMAINS[0]}", NEEDS_MOBILE_GOOGLE)]
+        return [("web.redirect", "judol", url, f"302 to {c.GAMBLING_DOMAINS[0]}", "")]
     if site.profile == "redirect":
         return [("web.redirect", "judol", url, f"301 to {c.GAMBLING_DOMAINS[1]}", "")]
     if site.profile == "defaced":

@@ -140,6 +140,8 @@ class Fetcher:
         s = self.settings
         headers = {"User-Agent": identity.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
                    "Accept-Language": "id,en;q=0.8"}
+        if identity.referer:
+            headers["Referer"] = identity.referer
         with self._polite(host_of(url)):
             started = time.monotonic()
             try:

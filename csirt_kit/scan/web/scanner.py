@@ -1,13 +1,15 @@
 """`scan web`: fetch each site as every identity, scan with YARA, judge cloaking, redirects, defacement.
 
-Per target URL: the page is fetched once per configured identity (a desktop browser and
-Googlebot by default). The first non-crawler copy is scanned with the "web" rules
+Per target URL: the page is fetched once per configured identity (by default a desktop
+browser, the same browser arriving from a Google search, Googlebot, and an Android phone
+arriving from Google). The first non-crawler copy is scanned with the "web" rules
 (``yara.web`` findings), together with up to ``max_scripts`` same-origin scripts and
-``max_links`` same-origin linked pages. A crawler copy that differs from the browser copy
-and carries rule hits or spam terms the browser copy lacks is ``web.cloaking``. A
-redirect out of scope is ``web.redirect``. The browser copy is compared with the URL's
-baseline for ``web.defacement`` (see baseline.py). Fetch problems are scan errors of
-their URL; the run goes on.
+``max_links`` same-origin linked pages. Every copy goes through the judol heuristics
+(judol.py: ``web.judol_content``, ``web.hidden_links``); a copy that carries rule hits,
+gambling terms or judol signals the browser copy lacks is ``web.cloaking``; a redirect
+out of scope is ``web.redirect`` (identities.py). The browser copy is compared with the
+URL's baseline for ``web.defacement`` (see baseline.py). Fetch problems are scan errors
+of their URL; the run goes on.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from urllib.parse import urlsplit
 from csirt_kit.config import Config
 from csirt_kit.errors import UsageError
 from csirt_kit.findings import make_finding
-from csirt_kit.models import Finding, severity_rank
+from csirt_kit.models import Finding
 from csirt_kit.progress import ProgressFn, no_progress
 from csirt_kit.scan.report import ScanError, ScanReport
 from csirt_kit.scan.web.baseline import Baseline, compare, get_baseline, is_defacement, put_baseline
 from csirt_kit.scan.web.fetch import Fetcher, FetchError, Page, host_of
-from csirt_kit.scan.web.html import find_terms, parse_page
+from csirt_kit.scan.web.html import parse_page
+from csirt_kit.scan.web.identities import cloaking_finding, judol_findings, make_views, redirect_findings
 from csirt_kit.scan.web.settings import WebSettings, web_settings
 from csirt_kit.store.assets import list_assets
 from csirt_kit.store.db import Store
@@ -125,43 +128,43 @@ def scan_target(fetcher: Fetcher, target: WebTarget, rules: WebRules | None,
     """Every identity's copy of one URL, its scripts and links, judged."""
     res = _Result()
     copies: dict[str, Page] = {}
+    offsite: dict[str, Page] = {}
+    failed: set[str] = set()
     for ident in settings.identities:
         try:
             page = fetcher.fetch(target.url, ident)
         except FetchError as exc:
-            res.errors.append(ScanError(target.url, f"{exc} (as {ident.name})"))
+            _error(res, failed, target.url, str(exc), ident.name)
             continue
         finally:
             res.requests += 1
         if page.offsite:
-            res.add(make_finding(
-                "web.redirect", "medium", f"Redirect off-site to {host_of(page.offsite)}",
-                asset_id=target.asset_id, ref=f"redirect:{host_of(page.offsite)}", locus=target.url,
-                tags=("redirect",), evidence={"url": target.url, "location": page.offsite,
-                                              "http_status": page.status, "identity": ident.name,
-                                              "user_agent": ident.user_agent, "chain": list(page.chain)}))
+            offsite[ident.name] = page
             continue
         if page.status >= 400:
-            res.errors.append(ScanError(target.url, f"HTTP {page.status} (as {ident.name})"))
+            _error(res, failed, target.url, f"HTTP {page.status}", ident.name)
             continue
         if page.truncated:
-            res.errors.append(ScanError(target.url, f"page larger than {settings.max_bytes} bytes: "
-                                        f"only the first {settings.max_bytes} scanned (as {ident.name})"))
+            _error(res, failed, target.url, f"page larger than {settings.max_bytes} bytes: "
+                   f"only the first {settings.max_bytes} scanned", ident.name)
         copies[ident.name] = page
+    for finding in redirect_findings(target.url, target.asset_id, settings, offsite, copies):
+        res.add(finding)
     browser_ident = next(i for i in settings.identities if not i.crawler)
-    browser = copies.get(browser_ident.name)
+    views = make_views(copies, settings, lambda p: _match(rules, p, res, yara_timeout), parse_page)
+    cloaked = cloaking_finding(target.url, target.asset_id, settings, views, browser_ident.name)
+    if cloaked is not None:
+        res.add(cloaked)
+    for finding in judol_findings(target.url, target.asset_id, settings.identities, views):
+        res.add(finding)
+    browser = views.get(browser_ident.name)
     if browser is None:
-        # Browsers refused (403, 5xx) while a crawler got a page: judge that page alone.
-        _judge_crawlers(rules, settings, target, None, "", set(), copies, res, yara_timeout)
         return res
-    hits = _match(rules, browser, res, yara_timeout)
-    _yara_findings(hits, browser, target.asset_id, res, browser_ident.user_agent)
-    info = parse_page(browser.body, browser.final_url, browser.charset)
-    res.baseline = Baseline(target.url, browser.sha256, info.title, info.text, len(browser.body),
+    _yara_findings(list(browser.hits), browser.page, target.asset_id, res, browser_ident.user_agent)
+    info = browser.info
+    res.baseline = Baseline(target.url, browser.page.sha256, info.title, info.text, len(browser.page.body),
                             target.asset_id)
-    res.defacement_rules = [h.ref for h in hits if "defacement" in h.labels]
-    _judge_crawlers(rules, settings, target, browser, info.text, {h.ref for h in hits}, copies, res,
-                    yara_timeout)
+    res.defacement_rules = [h.ref for h in browser.hits if "defacement" in h.labels]
     extra = [*info.scripts[: settings.max_scripts], *info.links[: settings.max_links]]
     for url in extra:
         try:
@@ -177,30 +180,11 @@ def scan_target(fetcher: Fetcher, target: WebTarget, rules: WebRules | None,
     return res
 
 
-def _judge_crawlers(rules: WebRules | None, settings: WebSettings, target: WebTarget, browser: Page | None,
-                    browser_text: str, browser_refs: set[str], copies: dict[str, Page],
-                    res: _Result, yara_timeout: int) -> None:
-    browser_terms = set(find_terms(browser_text, settings.cloaking_terms))
-    for ident in settings.identities:
-        page = copies.get(ident.name)
-        if not ident.crawler or page is None or (browser and page.sha256 == browser.sha256):
-            continue
-        hits = [h for h in _match(rules, page, res, yara_timeout) if h.ref not in browser_refs]
-        text = parse_page(page.body, page.final_url, page.charset).text
-        terms = [t for t in find_terms(text, settings.cloaking_terms) if t not in browser_terms]
-        if not hits and not terms:
-            continue
-        severity = max(["high", *(h.severity for h in hits)], key=severity_rank)
-        what = ", ".join([*(h.title for h in hits), *terms])[:200]
-        res.add(make_finding(
-            "web.cloaking", severity, f"Content shown only to {ident.name}: {what}",
-            asset_id=target.asset_id, ref=f"cloaking:{ident.name}", locus=target.url,
-            tags=("cloaking", *sorted({lb for h in hits for lb in h.labels})),
-            evidence={"url": target.url, "identity": ident.name, "user_agent": ident.user_agent,
-                      "sha256": page.sha256, "browser_sha256": browser.sha256 if browser else None,
-                      "terms": terms,
-                      "rules": [h.ref for h in hits], "snippet": text[:300],
-                      "http_status": page.status}))
+def _error(res: _Result, failed: set[str], url: str, reason: str, identity: str) -> None:
+    # The same failure for several identities is one error, named after the first of them.
+    if reason not in failed:
+        failed.add(reason)
+        res.errors.append(ScanError(url, f"{reason} (as {identity})"))
 
 
 def _defacements(store: Store, results: list[tuple[WebTarget, _Result]], settings: WebSettings,
