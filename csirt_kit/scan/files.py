@@ -96,6 +96,7 @@ class FileTarget:
     asset_id: str | None = None
     stat: Stat | None = None  # as walked
     sha256: str = ""  # from the stat cache: reuse it if the file still has `stat`
+    root_key: int = 0  # the stat cache's key of the scan root this file was found under
 
 
 @dataclass(frozen=True)
@@ -224,11 +225,11 @@ class _StatPlan:
     def __init__(self, store: Store | None, rules_hash: str, options: FileOptions) -> None:
         self.store = store if options.stat_cache and options.content_cache and store_path(
             store) else None
-        self.rules_hash = rules_hash
+        self.tag = stat_cache.rules_tag(rules_hash)
         self.options = options
         self.started_ns = time.time_ns()
         self.seen: list[Seen] = []
-        self.gone: list[str] = []
+        self.gone: list[tuple[int, int]] = []
         self.parsed: dict[str, tuple[RuleHit, ...]] = {}
         self.unchanged = 0
 
@@ -237,39 +238,42 @@ class _StatPlan:
         """'used', 'full' (ignored this time, refreshed) or 'off'."""
         return "off" if self.store is None else ("full" if self.options.full else "used")
 
-    def known(self, root: str) -> dict[str, Known]:
-        """Cached entries below one root (empty when the cache is off)."""
-        return stat_cache.load_root(self.store.conn, root, self.rules_hash) if self.store else {}
+    def known(self, root: str) -> dict[int, Known]:
+        """Cached entries of one root (empty when the cache is off)."""
+        return stat_cache.load_root(self.store.conn, root) if self.store else {}
 
     def reuse(self, path: str, size: int, st: Stat, known: Known) -> FileResult | None:
         """The result of an unchanged file without reading it, or None when it must be read."""
-        if self.options.full or known.stat != st or known.hits is None:
+        if self.options.full or known.stat != st or known.rules_tag != self.tag:
             return None
-        hits = self.parsed.get(known.content_key)
-        if hits is None:
-            hits = self.parsed[known.content_key] = hits_from_json(known.hits)
         self.unchanged += 1
+        if not known.hits:
+            return FileResult(path, (), known.sha256, size, st[1] / 1e9)
+        hits = self.parsed.get(known.hits)
+        if hits is None:
+            hits = self.parsed[known.hits] = hits_from_json(known.hits)
         return FileResult(path, hits, known.sha256, size, st[1] / 1e9)
 
-    def remember(self, result: FileResult) -> None:
+    def remember(self, result: FileResult, root_key: int) -> None:
         """Note a file read (or that failed) in this scan."""
         if self.store is None:
             return
-        if result.stat is None or not result.key or result.error:
-            self.gone.append(result.path)
+        if result.stat is None or result.error or not result.sha256:
+            self.gone.append((root_key, stat_cache.key_of(result.path)))
             return
-        seen = Seen(result.path, result.stat, result.sha256, result.key)
+        seen = Seen(root_key, result.path, result.stat, result.sha256, self.tag,
+                    hits_to_json(result.hits) if result.hits else None)
         if stat_cache.trustworthy(seen, self.started_ns, self.options.racy_seconds):
             self.seen.append(seen)
         else:
-            self.gone.append(result.path)
+            self.gone.append((root_key, stat_cache.key_of(result.path)))
         if len(self.seen) + len(self.gone) >= self.options.stat_flush_rows:
             self.flush()
 
     def flush(self) -> None:
         """Write what was noted so far (a crash later loses nothing already written)."""
         if self.store is not None and (self.seen or self.gone):
-            stat_cache.save(self.store, self.seen, self.gone, iso())
+            stat_cache.save(self.store, self.seen, self.gone)
         self.seen, self.gone = [], []
 
 
@@ -279,6 +283,7 @@ def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dic
     for root, asset_id in roots:
         top = os.path.abspath(root)
         known = plan.known(top)
+        root_key = stat_cache.key_of(top)
         for item in walk(Path(top), max_size, stats):
             if isinstance(item, ScanError):
                 errors.append(item)
@@ -286,7 +291,7 @@ def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dic
             path, size, st = item
             stats["files"] = stats.get("files", 0) + 1
             stats["bytes"] = stats.get("bytes", 0) + size
-            entry = known.pop(path, None)
+            entry = known.pop(stat_cache.key_of(path), None) if known else None
             ready = plan.reuse(path, size, st, entry) if entry else None
             if ready is not None:
                 on_unchanged(ready, asset_id)
@@ -294,8 +299,9 @@ def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dic
             stats["read"] = stats.get("read", 0) + 1
             stats["bytes_read"] = stats.get("bytes_read", 0) + size
             yield FileTarget(path, size, asset_id, st,
-                             entry.sha256 if entry and entry.stat == st else "")
-        plan.gone.extend(known)  # not on disk any more (or no longer reachable by the walk)
+                             entry.sha256 if entry and entry.stat == st else "", root_key)
+        # Not on disk any more (or no longer reachable by the walk): forget them.
+        plan.gone.extend((root_key, path_key) for path_key in known)
 
 
 def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
@@ -320,15 +326,16 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
 
     def on_result(batch: Sequence[FileTarget], results: list[FileResult]) -> None:
         nonlocal done
-        owners = {t.path: t.asset_id for t in batch}
+        owners = {t.path: t for t in batch}
         for r in results:
-            plan.remember(r)
+            target = owners.get(r.path)
+            plan.remember(r, target.root_key if target else 0)
             if r.error:
                 errors.append(ScanError(r.path, r.error))
                 continue
             if r.fresh and r.key:
                 fresh[r.key] = hits_to_json(r.hits)
-            findings.extend(result_findings(r, owners.get(r.path), seen))
+            findings.extend(result_findings(r, target.asset_id if target else None, seen))
         done += len(batch)
         progress("files", done + plan.unchanged, None)
 

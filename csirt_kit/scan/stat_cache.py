@@ -1,10 +1,13 @@
 """Do not read unchanged files again: a stat cache keyed by absolute path.
 
 Each file read by a scan is remembered with its size, mtime_ns, ctime_ns, inode and
-device, its sha256 and its content-cache key. On the next scan a file whose five stat
-values are all unchanged is not opened: its sha256 comes from here and its result from
-the content cache (same rules hash). Only when the rules changed is it read again, since
-YARA needs the bytes, but it is not hashed again.
+device, its sha256 and its result under the current rules. On the next scan a file whose
+five stat values are all unchanged is not opened: its sha256 and result come from here.
+Only when the rules changed is it read again, since YARA needs the bytes, but it is not
+hashed again (and the content cache may still spare the YARA run).
+
+Rows are compact (hashed path keys, binary sha256) because a nightly rescan reads back
+every row of every webroot: that read, not the files, is what an unchanged rescan costs.
 
 Why ctime: forging mtime is a common trick to hide a web shell (``touch -d``, or
 ``os.utime`` after writing same-sized content in place). mtime can be set to anything,
@@ -22,6 +25,7 @@ again next time (git's "racily clean" rule).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -44,41 +48,44 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >= (1 << 63) else value
 
 
+def key_of(text: str) -> int:
+    """A path's (or rules hash's) 64-bit key."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def rules_tag(rules_hash: str) -> int:
+    """The 64-bit tag of a rules hash (its first 16 hex digits)."""
+    return int.from_bytes(bytes.fromhex(rules_hash[:16].ljust(16, "0")), "big", signed=True)
+
+
 @dataclass(frozen=True)
 class Known:
-    """What the cache holds for one path, and the cached result for the current rules."""
+    """What the cache holds for one file."""
 
     stat: Stat
     sha256: str
-    content_key: str
-    hits: str | None  # hits JSON from file_scan_cache; None: not scanned with these rules
+    rules_tag: int
+    hits: str | None  # hits JSON under rules_tag; None when the file was clean
 
 
 @dataclass(frozen=True)
 class Seen:
     """One file read in this scan, to be remembered."""
 
+    root_key: int
     path: str
     stat: Stat
     sha256: str
-    content_key: str
+    rules_tag: int
+    hits: str | None
 
 
-def _prefix_bounds(root: str) -> tuple[str, str]:
-    # Every path below root sorts between "root/" and "root0" ("0" follows "/").
-    base = root.rstrip(os.sep) + os.sep
-    return base, base[:-1] + chr(ord(os.sep) + 1)
-
-
-def load_root(conn: sqlite3.Connection, root: str, rules_hash: str) -> dict[str, Known]:
-    """Cached entries of `root` (a file, or every file below a folder) with their results."""
-    low, high = _prefix_bounds(root)
-    rows = conn.execute(
-        "SELECT s.path, s.size, s.mtime_ns, s.ctime_ns, s.inode, s.device, s.sha256,"
-        " s.content_key, c.hits FROM file_stat_cache s LEFT JOIN file_scan_cache c"
-        " ON c.rules_hash = ? AND c.content_key = s.content_key"
-        " WHERE s.path = ? OR (s.path >= ? AND s.path < ?)", (rules_hash, root, low, high))
-    return {r[0]: Known((r[1], r[2], r[3], r[4], r[5]), r[6], r[7], r[8]) for r in rows}
+def load_root(conn: sqlite3.Connection, root: str) -> dict[int, Known]:
+    """Cached entries of one scan root, by path key."""
+    rows = conn.execute("SELECT path_key, size, mtime_ns, ctime_ns, inode, device, sha256,"
+                        " rules_tag, hits FROM file_stat_cache WHERE root_key = ?", (key_of(root),))
+    return {r[0]: Known((r[1], r[2], r[3], r[4], r[5]), r[6].hex(), r[7], r[8]) for r in rows}
 
 
 def trustworthy(seen: Seen, started_ns: int, racy_seconds: float = RACY_SECONDS) -> bool:
@@ -86,16 +93,13 @@ def trustworthy(seen: Seen, started_ns: int, racy_seconds: float = RACY_SECONDS)
     return seen.stat[2] < started_ns - int(racy_seconds * 1e9)
 
 
-def save(store: Store, seen: Iterable[Seen], gone: Iterable[str], now: str) -> None:
-    """Remember files read and forget files gone from disk, in one transaction."""
+def save(store: Store, seen: Iterable[Seen], gone: Iterable[tuple[int, int]]) -> None:
+    """Remember files read and forget (root_key, path_key) of files gone, in one transaction."""
     with store.write() as conn:
-        conn.executemany("DELETE FROM file_stat_cache WHERE path = ?", ((p,) for p in gone))
+        conn.executemany("DELETE FROM file_stat_cache WHERE root_key = ? AND path_key = ?", gone)
         conn.executemany(
-            "INSERT OR REPLACE INTO file_stat_cache (path, size, mtime_ns, ctime_ns, inode,"
-            " device, sha256, content_key, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((s.path, *s.stat, s.sha256, s.content_key, now) for s in seen))
-
-
-def forget(store: Store, paths: Iterable[str]) -> None:
-    """Drop entries (files that could not be read or were not trustworthy this time)."""
-    save(store, (), paths, "")
+            "INSERT OR REPLACE INTO file_stat_cache (root_key, path_key, size, mtime_ns,"
+            " ctime_ns, inode, device, sha256, rules_tag, hits)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((s.root_key, key_of(s.path), *s.stat, bytes.fromhex(s.sha256), s.rules_tag, s.hits)
+             for s in seen))

@@ -18,6 +18,7 @@ from csirt_kit.scan import files as files_mod
 from csirt_kit.scan.files import FileOptions, scan_files
 from csirt_kit.scan.report import ScanReport, persist
 from csirt_kit.scan.rules import RuleSet, load_rules
+from csirt_kit.scan.stat_cache import key_of
 from csirt_kit.store.db import Store, open_store
 from tests.scan_files.conftest import write
 
@@ -77,8 +78,11 @@ def _scan(rs: RuleSet, root: Path, store: Store, **options: Any) -> ScanReport:
     return scan_files(rs, [(root, "web-1")], options=opts, store=store)
 
 
-def _cached_paths(store: Store) -> set[str]:
-    return {r[0] for r in store.conn.execute("SELECT path FROM file_stat_cache")}
+def _cached_paths(store: Store, root: Path) -> set[str]:
+    """The files the stat cache holds (its rows are keyed by path hashes: map them back)."""
+    by_key = {key_of(str(p)): str(p) for p in root.rglob("*")}
+    return {by_key.get(r[0], "(not on disk)")
+            for r in store.conn.execute("SELECT path_key FROM file_stat_cache")}
 
 
 def test_an_unchanged_rescan_opens_no_file_and_gives_the_same_findings(
@@ -122,7 +126,7 @@ def test_modified_new_and_deleted_files(tmp_path: Path, rs: RuleSet, disk_store:
                                         reads: Reads) -> None:
     root = _webroot(tmp_path)
     _scan(rs, root, disk_store)
-    assert _cached_paths(disk_store) == {str(p) for p in root.rglob("*") if p.is_file()}
+    assert _cached_paths(disk_store, root) == {str(p) for p in root.rglob("*") if p.is_file()}
     with open(root / "js" / "app.js", "ab") as fh:  # grows: a plain modification
         fh.write(b"/*" + MARK + b"*/")
     write(root / "new.php", MARK)
@@ -132,8 +136,8 @@ def test_modified_new_and_deleted_files(tmp_path: Path, rs: RuleSet, disk_store:
     assert sorted(reads.paths) == sorted([str(root / "js" / "app.js"), str(root / "new.php")])
     assert sorted(f.evidence["path"] for f in report.findings) == sorted(
         [str(root / "js" / "app.js"), str(root / "new.php")])
-    assert str(root / "wp-content" / "uploads" / "x.php") not in _cached_paths(disk_store)
-    assert len(_cached_paths(disk_store)) == 3
+    assert _cached_paths(disk_store, root) == {str(p) for p in root.rglob("*") if p.is_file()}
+    assert disk_store.conn.execute("SELECT count(*) FROM file_stat_cache").fetchone()[0] == 3
 
 
 def test_full_reads_every_file_and_refreshes_the_cache(tmp_path: Path, rs: RuleSet,
@@ -205,7 +209,7 @@ def test_files_changed_just_before_the_scan_are_read_again(tmp_path: Path, rs: R
                                                            disk_store: Store, reads: Reads) -> None:
     root = _webroot(tmp_path)
     _scan(rs, root, disk_store, racy_seconds=3600.0)  # everything counts as just changed
-    assert _cached_paths(disk_store) == set()
+    assert _cached_paths(disk_store, root) == set()
     reads.paths.clear()
     assert _scan(rs, root, disk_store).stats["read"] == 3 and len(reads.paths) == 3
 
