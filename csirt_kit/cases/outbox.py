@@ -101,7 +101,8 @@ def mark_attempt(conn: sqlite3.Connection, item_ids: list[int], error: str, now:
     """A try that did not complete: stays pending (or becomes failed) with the reason."""
     status = "failed" if failed else "pending"
     conn.executemany("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
-                     " updated_at = ? WHERE id = ?", [(status, error, now, i) for i in item_ids])
+                     " updated_at = ? WHERE id = ? AND status != 'done'",
+                     [(status, error, now, i) for i in item_ids])
 
 
 def retry_failed(conn: sqlite3.Connection, now: str) -> int:
