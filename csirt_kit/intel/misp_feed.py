@@ -9,14 +9,17 @@ hashes.csv is not needed to import (it serves MISP's own feed correlation) and i
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from csirt_kit.errors import InputError
 from csirt_kit.intel import store as istore
-from csirt_kit.intel.fetch import Location, MissingFile
+from csirt_kit.intel.feed_parse import describe as _describe
+from csirt_kit.intel.feed_parse import parsed_events
+from csirt_kit.intel.fetch import Location
 from csirt_kit.intel.rows import RowBuilder, epoch, event_ref, tag_names
 from csirt_kit.intel.sources import Feed, WarninglistSettings
 from csirt_kit.progress import ProgressFn, no_progress
@@ -26,21 +29,14 @@ _UUID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{7,63}$")
 _BATCH_ROWS = 50_000
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        kinds = sorted({type(v).__name__ for v in value})
-        return f"a JSON array of {len(value)} item(s) ({', '.join(kinds) or 'empty'})"
-    return f"a JSON {type(value).__name__}"
-
-
 def parse_manifest(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """{event uuid: entry} and problems; InputError when it cannot be read at all."""
     if not data.strip():
         raise InputError("manifest.json is empty", where=where,
                          fix="the feed publisher must list its events; check the feed url/path")
     try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
         raise InputError(f"manifest.json is not valid JSON: {exc}", where=where,
                          fix="check that url/path points at a MISP feed root") from None
     if isinstance(doc, Mapping) and len(doc) == 1:
@@ -72,21 +68,6 @@ def parse_manifest(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]], 
     return out, problems
 
 
-def _read_event(loc: Location, uuid: str) -> Mapping[str, Any]:
-    name = f"{uuid}.json"
-    data = loc.read(name)
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MissingFile(f"{loc.where(name)}: not valid JSON: {exc}") from None
-    event = doc.get("Event") if isinstance(doc, Mapping) else None
-    if not isinstance(event, Mapping):
-        raise MissingFile(f"{loc.where(name)}: expected {{\"Event\": {{...}}}}, got {_describe(doc)}")
-    if str(event.get("uuid", uuid)) != uuid:
-        raise MissingFile(f"{loc.where(name)}: holds event {event.get('uuid')!r}, not {uuid}")
-    return event
-
-
 def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str,
                    progress: ProgressFn = no_progress,
                    wl: WarninglistSettings = WarninglistSettings()) -> dict[str, Any]:
@@ -110,14 +91,13 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
                          (feed.name, uuid))
     pending: list[tuple[Mapping[str, Any], list[istore.Row], list[Any], int]] = []
     size = 0
-    for done, uuid in enumerate(todo, 1):
-        try:
-            event = _read_event(loc, uuid)
-        except MissingFile as exc:
-            problems.append(str(exc))
+    for done, parsed in enumerate(parsed_events(loc, todo, builder, feed.parse_workers), 1):
+        if parsed.problem:
+            problems.append(parsed.problem)
             continue
-        rows, objects = builder.event_rows(event)
-        pending.append(({**manifest[uuid], **event}, rows, objects, manifest[uuid]["timestamp"]))
+        uuid, rows = parsed.uuid, parsed.rows
+        pending.append(({**manifest[uuid], **parsed.event}, rows, parsed.objects,
+                        manifest[uuid]["timestamp"]))
         size += len(rows) + 1
         if size >= _BATCH_ROWS:
             _flush(store, feed.name, pending, now, counts)

@@ -27,7 +27,7 @@ MISP_KEYS = frozenset({"name", "url", "key_env", "verify_tls", "ca_file", "timeo
                        "to_ids", "published", "types", "max_age_days", "ttl_days", "sightings", "enabled"})
 FEED_KEYS = frozenset({"name", "url", "path", "format", "ttl_days", "max_age_days", "to_ids", "tags",
                        "timeout", "verify_tls", "ca_file", "type", "delimiter", "header", "value_column",
-                       "type_column", "comment_column", "enabled"})
+                       "type_column", "comment_column", "enabled", "parse_workers"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Feed:
     comment_column: str = "comment"
     enabled: bool = True
     sightings: bool = False
+    parse_workers: int = 1  # misp feeds: processes that parse events while this one writes
 
     @property
     def kind(self) -> str:
@@ -177,6 +178,7 @@ def _feed(data: Mapping[str, Any], i: int, where: str) -> Feed:
         delimiter="\t" if delimiter == "\\t" else delimiter, header=bool(e.flag("header", True)),
         value_column=e.text("value_column", "value"), type_column=e.text("type_column", "type"),
         comment_column=e.text("comment_column", "comment"), enabled=bool(e.flag("enabled", True)),
+        parse_workers=int(e.number("parse_workers", 1)),
     )
 
 
