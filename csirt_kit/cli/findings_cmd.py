@@ -41,14 +41,20 @@ def list_cmd(
 def show_cmd(ctx: typer.Context,
              fp: Annotated[str, typer.Argument(help="Fingerprint or a prefix of it.",
                                                metavar="FP")]) -> None:
-    """Show one finding with its full evidence."""
+    """Show one finding with its full evidence and the evidence files captured for it."""
+    from csirt_kit.evidence.records import evidence_of
+
     app = get(ctx)
     finding = get_finding(app.store.conn, fp)
-    doc = finding.to_dict()
+    captured = evidence_of(app.store.conn, finding.fingerprint)
+    doc = {**finding.to_dict(), "captured": [c.to_dict() for c in captured]}
     app.emit(doc, lambda console: render.key_values(
         console, f"finding {finding.fingerprint}",
-        [(k, v) for k, v in doc.items() if k != "evidence"]
-        + [(f"evidence.{k}", v) for k, v in finding.evidence.items()]))
+        [(k, v) for k, v in doc.items() if k not in ("evidence", "captured")]
+        + [(f"evidence.{k}", v) for k, v in finding.evidence.items()]
+        + [(f"captured.{c.role}", f"{c.name} sha256 {c.sha256 or '-'} {c.size} bytes"
+            + (f" ({c.note})" if c.note else "")) for c in captured]
+        + ([("export", f"csirt findings export {finding.fingerprint[:12]}")] if captured else [])))
 
 
 @findings_app.command("suppress")

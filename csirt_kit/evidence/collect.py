@@ -10,16 +10,16 @@ always goes in). Capture is skipped when the same evidence JSON was captured bef
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 from csirt_kit.evidence.blobs import blob_root, put_blob
+from csirt_kit.evidence.loglines import LogRead, excerpt, read_logs
 from csirt_kit.evidence.settings import EvidenceSettings
 from csirt_kit.models import Finding
 from csirt_kit.store.db import Store
@@ -117,46 +117,14 @@ def hit_lines(evidence: dict[str, Any]) -> dict[str, list[int]]:
     return {path: sorted(lines)[:_MAX_HIT_LINES] for path, lines in sorted(found.items())}
 
 
-def _open_log(path: str) -> BinaryIO:
-    fh = open(path, "rb")  # noqa: SIM115 - returned to the caller's with-block
-    if fh.read(2) == b"\x1f\x8b":
-        fh.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    fh.seek(0)
-    return fh
-
-
-def log_lines_item(path: str, hits: list[int], settings: EvidenceSettings) -> Item | None:
-    """The lines around each hit of one log file, numbered, hit lines marked with '>'."""
-    n = settings.context_lines
-    wanted: set[int] = set()
-    for line in hits:
-        wanted.update(range(max(1, line - n), line + n + 1))
-    last = max(wanted)
-    hit_set = set(hits)
-    out = [f"# csirt-kit evidence: lines around {len(hits)} hit line(s) of {path}\n".encode()]
-    read = size = 0
-    note = ""
-    try:
-        with _open_log(path) as fh:
-            for no, raw in enumerate(fh, 1):
-                read += len(raw)
-                if no in wanted:
-                    text = raw.rstrip(b"\r\n")
-                    out.append(b"%s %8d: %s\n" % (b">" if no in hit_set else b" ", no, text))
-                    size += len(text)
-                if no >= last or size > settings.max_blob_bytes:
-                    break
-                if read > settings.max_log_read_bytes:
-                    note = f"stopped reading after {settings.max_log_read_bytes} bytes"
-                    break
-    except (OSError, EOFError) as exc:
-        return Item("log_lines", f"{os.path.basename(path)}.lines.txt", b"", None, False,
-                    f"log not readable: {getattr(exc, 'strerror', None) or exc}")
-    if len(out) == 1:
-        return None
-    return _cut(Item("log_lines", f"{os.path.basename(path)}.lines.txt", b"".join(out), None,
-                     False, note), settings.max_blob_bytes)
+def log_lines_item(path: str, hits: list[int], got: LogRead,
+                   settings: EvidenceSettings) -> Item | None:
+    """The lines around each hit of one log as an item (None when the log gave no line)."""
+    name = f"{os.path.basename(path)}.lines.txt"
+    data = excerpt(path, hits, got, settings.context_lines)
+    if not data:
+        return Item("log_lines", name, b"", None, False, got.error) if got.error else None
+    return _cut(Item("log_lines", name, data, None, False, got.note), settings.max_blob_bytes)
 
 
 def _snippets(node: Any, out: list[str], line: Any = None) -> None:
@@ -228,12 +196,20 @@ def content_items(evidence: dict[str, Any]) -> list[Item]:
     return list(_content(evidence, (), "", False))
 
 
-def plan(f: Finding, settings: EvidenceSettings) -> list[Item]:
-    """Everything to store for one finding, each item already cut at the blob cap."""
+def plan(f: Finding, settings: EvidenceSettings,
+         logs_read: dict[str, LogRead] | None = None) -> list[Item]:
+    """Everything to store for one finding, each item already cut at the blob cap.
+
+    logs_read: logs already read for several findings (read_logs); else read here.
+    """
     ev = f.evidence
     items = [_cut(Item("evidence", "evidence.json", evidence_json(f)), settings.max_blob_bytes)]
     if is_log_finding(f):
-        logs = [log_lines_item(path, lines, settings) for path, lines in hit_lines(ev).items()]
+        hits = hit_lines(ev)
+        got = logs_read if logs_read is not None else read_logs(
+            {p: set(lines) for p, lines in hits.items()}, settings)
+        logs = [log_lines_item(path, lines, got.get(path, LogRead()), settings)
+                for path, lines in hits.items()]
         kept = [i for i in logs if i is not None and i.data]
         if not kept:
             snippets = snippets_item(ev)
@@ -264,16 +240,21 @@ def capture(store: Store, findings: Sequence[Finding], settings: EvidenceSetting
     if root is None or not settings.capture:
         return CaptureResult()
     rows: list[tuple[Any, ...]] = []
-    done = skipped = 0
-    for f in findings:
-        evidence = _cut(Item("evidence", "evidence.json", evidence_json(f)), settings.max_blob_bytes)
-        if _already(store, f, evidence):
-            continue
-        done += 1
+    skipped = 0
+    todo = [f for f in findings if not _already(store, f, _cut(
+        Item("evidence", "evidence.json", evidence_json(f)), settings.max_blob_bytes))]
+    # Several findings (rules, days) often point into one big log: read each log once.
+    requests: dict[str, set[int]] = {}
+    for f in todo:
+        if is_log_finding(f):
+            for path, lines in hit_lines(f.evidence).items():
+                requests.setdefault(path, set()).update(lines)
+    logs_read = read_logs(requests, settings)
+    for f in todo:
         used = int(store.conn.execute(
             "SELECT COALESCE(SUM(size), 0) FROM finding_evidence WHERE fingerprint = ?"
             " AND role != 'evidence'", (f.fingerprint,)).fetchone()[0])
-        for item in plan(f, settings):
+        for item in plan(f, settings, logs_read):
             if item.role != "evidence" and item.data:
                 room = settings.max_finding_bytes - used
                 if room <= 0:
@@ -294,4 +275,4 @@ def capture(store: Store, findings: Sequence[Finding], settings: EvidenceSetting
                 "INSERT OR IGNORE INTO finding_evidence (fingerprint, role, name, sha256, size,"
                 " original_size, truncated, note, captured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows)
-    return CaptureResult(done, len(rows), skipped)
+    return CaptureResult(len(todo), len(rows), skipped)

@@ -24,6 +24,8 @@ from csirt_kit.store.db import open_store
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SHELL = SAMPLES / "files" / "webshell_php" / "php_one_line_backdoor.match"
 ATTACK = (SAMPLES / "logs" / "web_attacks" / "log_sql_injection.match").read_text().strip()
+TRAVERSAL = (SAMPLES / "logs" / "web_attacks" /
+             "log_path_traversal_file_inclusion.match").read_text().strip()
 
 
 def write(path: Path, data: str | bytes) -> Path:
@@ -215,6 +217,7 @@ def _log(tmp_path: Path) -> Path:
     lines = [f'198.51.100.{i} - - [23/Nov/2026:09:{i:02d}:00 +0700] "GET /page-{i}.html HTTP/1.1"'
              f' 200 512 "-" "Mozilla/5.0"' for i in range(1, 41)]
     lines[19] = ATTACK  # line 20
+    lines[29] = TRAVERSAL  # line 30: another rule, another finding in the same log
     return write(tmp_path / "logs" / "access.log", "\n".join(lines) + "\n")
 
 
@@ -234,6 +237,11 @@ def test_log_findings_keep_the_lines_around_the_hit(cli: Any, tmp_path: Path,
     assert [int(ln[1:].split(":")[0]) for ln in numbered] == list(range(15, 26))
     assert numbered[5].startswith(">") and ATTACK in numbered[5]
     assert "/page-15.html" in numbered[0] and "/page-25.html" in numbered[-1]
+    other = next(f for f in doc["findings"] if f["evidence"].get("line") == 30)
+    shown = cli(["--json", "findings", "show", other["fingerprint"]]).json
+    piece = next(c for c in shown["captured"] if c["role"] == "log_lines")
+    text = gzip.decompress(blob_path(evidence_root(store_path), piece["sha256"]).read_bytes())
+    assert b">       30: " + TRAVERSAL.encode() in text and b"       25: " in text
 
 
 def test_log_gone_keeps_the_snippets(tmp_path: Path) -> None:
