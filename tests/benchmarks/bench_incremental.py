@@ -215,6 +215,10 @@ def main() -> None:
         print(f"{name:28s} {opened:8,d} {counted:14,d} {d['rchar']:14,d} {d['read_bytes']:12,d}"
               f" {100 * d['rchar'] / full_rchar:8.2f}% {d['wall']:7.2f} {d['cpu']:7.2f}"
               f" {d['load']:5.1f} {d.get('findings', d.get('hits'))}")
+    print("opened/bytes read: our scan's own count (files handed to the readers); for yara,"
+          " every file. rchar: the process's read() bytes incl. Python modules, compiled rules"
+          " and the store; yara maps files into memory, so its rchar leaves them out."
+          " disk: bytes that came from the disk, not the page cache.")
 
 
 if __name__ == "__main__":

@@ -234,3 +234,14 @@ def test_the_cache_setting_reads_false_from_the_environment(monkeypatch: pytest.
     assert FileOptions.from_config(load_config()).stat_cache is False
     monkeypatch.setenv("CSIRT_KIT_SCAN__STAT_CACHE", "true")
     assert FileOptions.from_config(load_config()).stat_cache is True
+
+
+def test_worker_processes_report_what_they_read_for_the_cache(tmp_path: Path, rs: RuleSet,
+                                                              disk_store: Store) -> None:
+    root = _webroot(tmp_path)
+    pool = {"workers": 2, "in_process_below": 1, "batch_files": 1}
+    first = _scan(rs, root, disk_store, **pool)
+    assert first.stats["workers"] == 2 and first.stats["read"] == 3
+    again = _scan(rs, root, disk_store, **pool)
+    assert (again.stats["unchanged"], again.stats["read"]) == (3, 0)
+    assert [f.evidence for f in again.findings] == [f.evidence for f in first.findings]
