@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
@@ -103,7 +103,7 @@ def _read(loc: Location, uuid: str) -> tuple[bytes, str]:
 
 
 def parsed_events(loc: Location, todo: Sequence[str], builder: RowBuilder,
-                  workers: int = 1) -> Iterator[Parsed]:
+                  workers: int = 1) -> Generator[Parsed, None, None]:
     """Parsed events in the order of `todo`; counters of pool work are added to `builder`."""
     if workers < 1 or len(todo) < POOL_MIN_EVENTS:
         for uuid in todo:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextlib import closing
 from typing import Any
 
 import orjson
@@ -91,18 +92,20 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
                          (feed.name, uuid))
     pending: list[tuple[Mapping[str, Any], list[istore.Row], list[Any], int]] = []
     size = 0
-    for done, parsed in enumerate(parsed_events(loc, todo, builder, feed.parse_workers), 1):
-        if parsed.problem:
-            problems.append(parsed.problem)
-            continue
-        uuid, rows = parsed.uuid, parsed.rows
-        pending.append(({**manifest[uuid], **parsed.event}, rows, parsed.objects,
-                        manifest[uuid]["timestamp"]))
-        size += len(rows) + 1
-        if size >= _BATCH_ROWS:
-            _flush(store, feed.name, pending, now, counts)
-            pending, size = [], 0
-        progress(f"{feed.name}: events", done, len(todo))
+    # closing(): a failing write stops the parse pool at once, not when garbage is collected.
+    with closing(parsed_events(loc, todo, builder, feed.parse_workers)) as events:
+        for done, parsed in enumerate(events, 1):
+            if parsed.problem:
+                problems.append(parsed.problem)
+                continue
+            uuid, rows = parsed.uuid, parsed.rows
+            pending.append(({**manifest[uuid], **parsed.event}, rows, parsed.objects,
+                            manifest[uuid]["timestamp"]))
+            size += len(rows) + 1
+            if size >= _BATCH_ROWS:
+                _flush(store, feed.name, pending, now, counts)
+                pending, size = [], 0
+            progress(f"{feed.name}: events", done, len(todo))
     _flush(store, feed.name, pending, now, counts)
     counts["warninglisted"] = builder.warninglisted
     counts["bad_values"] = builder.bad_values
