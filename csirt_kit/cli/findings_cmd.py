@@ -105,6 +105,23 @@ def export_cmd(
         f" {bundle.size} bytes, sha256 {bundle.sha256}"))
 
 
+@findings_app.command("prune-evidence")
+def prune_evidence_cmd(
+    ctx: typer.Context,
+    older_than: Annotated[int, typer.Option(
+        "--older-than", help="Days since a resolved or suppressed finding was last seen.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
+) -> None:
+    """Delete captured evidence of findings resolved or suppressed long ago (open ones keep it)."""
+    from csirt_kit.evidence.prune import prune_evidence
+
+    app = get(ctx)
+    result = prune_evidence(app.store, older_than, dry_run=dry_run)
+    app.emit(result.to_dict(), lambda console: console.print(
+        f"{'would remove' if dry_run else 'removed'} the evidence of {result.findings}"
+        f" finding(s): {result.rows} row(s), {result.blobs} blob(s), {result.bytes} bytes"))
+
+
 def register(app: typer.Typer) -> None:
     """Add the findings group to the main app."""
     app.add_typer(findings_app, name="findings")

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import sqlite3
 import tarfile
 import zipfile
@@ -362,3 +363,32 @@ def test_in_memory_store_captures_nothing_and_bundles_the_evidence_json(store: A
     members = read_zip(build_bundle(store, [f.fingerprint], tmp_path).path)
     assert json.loads(members[f"findings/{f.fingerprint}/evidence.json"]) == {"path": str(SHELL)}
     assert isinstance(io.BytesIO(members["manifest.json"]).read(), bytes)
+
+
+def test_prune_drops_old_closed_evidence_and_keeps_what_open_findings_share(
+        cli: Any, tmp_path: Path, store_path: Path) -> None:
+    root, fp = scan_shell(cli, tmp_path)
+    others = [r[0] for r in rows(store_path, "SELECT fingerprint FROM findings WHERE fingerprint != ?",
+                                 fp)]
+    assert others  # a second rule on the same file: the copy is shared
+    sha = hashlib.sha256((root / "uploads" / "x.php").read_bytes()).hexdigest()
+    conn = sqlite3.connect(store_path)
+    with conn:
+        conn.execute("UPDATE findings SET status = 'resolved', last_seen = '2020-01-01T00:00:00Z'"
+                     " WHERE fingerprint = ?", (fp,))
+    conn.close()
+    stray = write(evidence_root(store_path) / "ff" / ("0" * 62 + ".gz"), gzip.compress(b"x"))
+    os.utime(stray, (1, 1))
+    before = rows(store_path, "SELECT * FROM finding_evidence ORDER BY 1, 2, 3, 4")
+    dry = cli(["--json", "findings", "prune-evidence", "--older-than", "30", "--dry-run"]).json
+    assert dry["findings"] == 1 and dry["rows"] == 2 and dry["dry_run"] is True
+    assert rows(store_path, "SELECT * FROM finding_evidence ORDER BY 1, 2, 3, 4") == before
+    assert stray.exists()
+    done = cli(["--json", "findings", "prune-evidence", "--older-than", "30"]).json
+    assert done["findings"] == 1 and done["rows"] == 2
+    assert done["blobs"] == 2  # the closed finding's evidence JSON and the stray blob
+    assert rows(store_path, "SELECT COUNT(*) FROM finding_evidence WHERE fingerprint = ?",
+                fp) == [(0,)]
+    assert not stray.exists() and blob_path(evidence_root(store_path), sha).exists()
+    assert cli(["--json", "findings", "prune-evidence", "--older-than", "30"]).json["rows"] == 0
+    cli(["findings", "prune-evidence", "--older-than", "0"], expect=2)
