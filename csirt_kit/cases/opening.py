@@ -49,13 +49,8 @@ def plan_cases(store: Store, config: Config) -> CasePlan:
 
 
 def log_task(playbook: Playbook) -> int:
-    """Index of the task that gets a log when findings join: one marked log_findings, else identification."""
-    tasks = list(playbook.tasks)
-    for want in (lambda t: bool(getattr(t, "log_findings", False)), lambda t: t.group == "identification"):
-        hit = next((i for i, t in enumerate(tasks) if want(t)), None)
-        if hit is not None:
-            return hit
-    return 0
+    """Index of the task that gets a log when findings join: the first identification task, else 0."""
+    return next((i for i, t in enumerate(playbook.tasks) if t.group == "identification"), 0)
 
 
 def evidence_wanted(config: Config) -> bool:

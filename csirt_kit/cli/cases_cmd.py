@@ -115,7 +115,8 @@ def list_cmd(
     def show(console: Console) -> None:
         render.table(console, f"{len(found)} cases",
                      ["key", "severity", "status", "backend", "asset", "opened", "title"],
-                     ([c.key, c.severity, c.status, f"{c.backend} {c.backend_id or '(pending)'}",
+                     ([c.key, c.severity, c.status, f"{c.backend} {c.backend_id or '(pending)'}"
+                       + (" alert" if c.remote_kind == "alert" else ""),
                        c.asset_id or "-", local(c.created_at, zone), c.title] for c in found),
                      empty="no cases match")
         for key, rows in issues.items():
@@ -150,7 +151,9 @@ def show_cmd(ctx: typer.Context,
             ("title", case.title), ("judul", case.title_id), ("playbook", case.playbook),
             ("asset", case.asset_id or "-"), ("severity", case.severity),
             ("tlp / pap", f"{case.tlp} / {case.pap}"), ("status", f"{case.status} ({case.stage})"),
-            ("backend", f"{case.backend} {case.backend_id or '(not yet sent)'}"),
+            ("backend", f"{case.backend} {case.backend_id or '(not yet sent)'}"
+                        + (f" ({case.remote_kind})" if case.backend != "local" else "")),
+            ("alert", case.alert_id or "-"),
             ("link", case.backend_url or "-"), ("previous case", case.previous_key or "-"),
             ("opened", local(case.created_at, zone)), ("closed", local(case.closed_at or "", zone)),
             ("summary", case.summary or "-")])
