@@ -10,7 +10,14 @@ from rich.console import Console
 from csirt_kit.cli import render
 from csirt_kit.cli.context import get
 from csirt_kit.cli.exit_codes import ExitCode
-from csirt_kit.cli.scan_cmd import FAIL_ON_HELP, check_fail_on, render_scan
+from csirt_kit.cli.scan_cmd import (
+    CLUSTER_HELP,
+    FAIL_ON_HELP,
+    check_fail_on,
+    cluster_client,
+    on_cluster,
+    render_scan,
+)
 from csirt_kit.intel.result import SyncReport
 
 intel_app = typer.Typer(help="Threat intel: MISP servers and feeds, indicators, correlation.",
@@ -144,6 +151,7 @@ def match_cmd(
     include_warninglisted: Annotated[bool, typer.Option(
         "--include-warninglisted", help="Also match indicators that are on a warninglist.")] = False,
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
+    cluster: Annotated[str | None, typer.Option("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)] = None,
 ) -> None:
     """Correlate stored indicators with the inventory: findings intel.asset and vuln.software."""
     from csirt_kit.intel.correlate import correlate
@@ -152,7 +160,17 @@ def match_cmd(
 
     check_fail_on(fail_on)
     app = get(ctx)
-    report = correlate(app.store, app.config, include_warninglisted=include_warninglisted or None)
+    include = include_warninglisted or None
+    with cluster_client(app, cluster) as client:
+        if client is None:
+            report = correlate(app.store, app.config, include_warninglisted=include)
+        else:
+            from csirt_kit.cluster.connect import cluster_settings
+            from csirt_kit.cluster.correlate import cluster_correlate
+
+            report = on_cluster(app, lambda: cluster_correlate(
+                client, app.store, app.config, include_warninglisted=include,
+                settings=cluster_settings(app.config, cluster)))
     statuses = stored_statuses(app.store, report)
     app.emit(report.to_dict(statuses), lambda console: render_scan(console, report, statuses))
     active = [f for f in report.findings if statuses.get(f.fingerprint, f.status) != "suppressed"]

@@ -115,6 +115,12 @@ def step_correlate(ctx: StepContext) -> Result:
     """Correlate stored indicators with the inventory."""
     from csirt_kit.intel.correlate import correlate
 
+    if ctx.client is not None:  # one task per indicator shard on the cluster
+        from csirt_kit.cluster.connect import cluster_settings
+        from csirt_kit.cluster.correlate import cluster_correlate
+
+        return _scan_result(ctx, _on_cluster(ctx, lambda: cluster_correlate(
+            ctx.client, ctx.store, ctx.config, settings=cluster_settings(ctx.config))))
     return _scan_result(ctx, correlate(ctx.store, ctx.config))
 
 

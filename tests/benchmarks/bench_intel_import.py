@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 CHILD_SYNC = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 c = time.process_time()
 from csirt_kit.config import load_config
 from csirt_kit.store.db import open_store
@@ -34,8 +34,11 @@ from csirt_kit.intel.sync import sync_sources
 cfg = load_config(sys.argv[1]); store = open_store(cfg.store_path)
 t = time.perf_counter(); report = sync_sources(cfg, store); s = time.perf_counter() - t
 r = report.results[0]
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": s, "process_cpu_seconds": time.process_time() - c,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "parse_process_cpu_seconds": kids.ru_utime + kids.ru_stime,
+                  "parse_process_rss_mb": kids.ru_maxrss / 1024, "load_after": os.getloadavg()[0],
                   "status": r.status, "events": r.events_fetched, "unchanged": r.events_unchanged,
                   "written": r.indicators_written, "warninglisted": r.warninglisted,
                   "problems": list(r.problems)[:3]}))
@@ -86,6 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="/tmp/csirt-bench-intel")
     parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=1, help="parse_workers of the feed")
+    parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--pymisp-files", type=int, default=100,
                         help="event files the PyMISP peer parses (its time is extrapolated to all)")
     args = parser.parse_args()
@@ -103,11 +108,12 @@ def main() -> None:
         Path(f"{store}{suffix}").unlink(missing_ok=True)
     config = base / "config.toml"
     config.write_text(f'[store]\npath = "{store}"\n[[intel.feeds]]\nname = "bench"\npath = "{feed}"\n'
-                      'format = "misp"\n', encoding="utf-8")
+                      f'format = "misp"\nparse_workers = {args.workers}\n', encoding="utf-8")
     env = {**os.environ, "XDG_CACHE_HOME": str(base / "cache")}
     env.pop("CSIRT_KIT_STORE__PATH", None)
     results: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                                  f"Python {platform.python_version()}", "feed_mb": round(size_mb)}
+                                  f"Python {platform.python_version()}", "feed_mb": round(size_mb),
+                                  "parse_workers": args.workers, "load_before": os.getloadavg()[0]}
     results["warninglists_compile"] = _child(CHILD_WL, env=env)
     results["warninglists_cached_load"] = _child(CHILD_WL, env=env)
     results["import"] = _child(CHILD_SYNC, str(config), env=env)
@@ -117,8 +123,10 @@ def main() -> None:
     cmd = subprocess.run([sys.executable, "-m", "csirt_kit", "--config", str(config), "-q", "intel", "sync"],
                          env=env, cwd=REPO, capture_output=True, text=True, check=False)
     results["rerun_command"] = {"seconds": time.perf_counter() - t, "exit": cmd.returncode}
-    results["peer_pymisp_load_file"] = _child(CHILD_PYMISP, str(feed), str(args.pymisp_files), env=env)
-    results["peer_json_load"] = _child(CHILD_JSON, str(feed), env=env)
+    if not args.skip_peers:
+        results["peer_pymisp_load_file"] = _child(CHILD_PYMISP, str(feed), str(args.pymisp_files),
+                                                  env=env)
+        results["peer_json_load"] = _child(CHILD_JSON, str(feed), env=env)
     print(json.dumps(results, indent=2))
 
 
