@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,7 +15,11 @@ from csirt_kit.playbooks.loader import check_paths, configured_paths, load_playb
 from csirt_kit.playbooks.match import ranked
 from csirt_kit.playbooks.model import Playbook
 
-playbooks_app = typer.Typer(help="List, show and check the playbooks that turn findings into cases.",
+if TYPE_CHECKING:  # the TheHive client loads only when push runs
+    from csirt_kit.cases.template_push import PushResult
+
+playbooks_app = typer.Typer(help="List, show and check the playbooks that turn findings into cases; "
+                                 "export or push them to TheHive as case templates.",
                             no_args_is_help=True)
 
 
@@ -116,7 +120,7 @@ def export_cmd(ctx: typer.Context,
         f"{len(templates)} case template(s) ({chosen}) written to {dest}", markup=False))
 
 
-def _push_text(console: Console, result: Any) -> None:
+def _push_text(console: Console, result: PushResult) -> None:
     verb = "would be " if result.dry_run else ""
     for label, names in (("created", result.created), ("updated", result.updated)):
         for name in names:

@@ -172,3 +172,13 @@ def test_without_the_key_field_templates_go_without_it_then_gain_it(cli, config_
     assert second["changes"] == {name: ["customFields"] for name in second["updated"]}
     assert Counter(m for m, _ in writes(hive)) == Counter({"PATCH": BUNDLED})
     assert all([c["name"] for c in t["customFields"]] == ["csirt-case-key"] for t in hive.case_templates.values())
+
+
+def test_a_template_no_playbook_makes_is_reported_and_left_alone(cli, config_path: Path,
+                                                                 hive: TheHiveEmulator) -> None:
+    old = hive.add_case_template({"name": "csirt-kit-retired", "description": "from a removed playbook"})
+    hive.add_case_template({"name": "phishing", "description": "the team's own"})
+    result = cli(["--json", "playbooks", "push"])
+    assert result.json["stale"] == ["csirt-kit-retired"] and "csirt-kit-retired" in result.stderr
+    assert hive.case_templates[old["_id"]]["description"] == "from a removed playbook"
+    assert len(hive.case_templates) == BUNDLED + 2
