@@ -1,4 +1,4 @@
-"""`csirt scan web`: the city's web apps over HTTP, as a browser and as a crawler."""
+"""`csirt scan web`: the city's web apps over HTTP, as each configured identity (browser, crawler...)."""
 
 from __future__ import annotations
 
@@ -32,12 +32,16 @@ def scan_web_command(
     rules: Annotated[list[Path] | None, typer.Option(
         "--rules", help="Extra YARA rule file or folder (repeatable).")] = None,
     no_rules: Annotated[bool, typer.Option(
-        "--no-rules", help="No YARA: only redirects, cloaking terms and defacement.")] = False,
+        "--no-rules", help="No YARA: only redirects, cloaking, judol heuristics and defacement.")] = False,
     fail_on: Annotated[str, typer.Option("--fail-on", help=FAIL_ON_HELP)] = "",
     cluster: Annotated[str | None, typer.Option("--cluster", help=CLUSTER_HELP,
                                                 metavar="ADDRESS")] = None,
 ) -> None:
-    """Fetch web pages as a browser and as Googlebot; YARA, cloaking, redirects, defacement."""
+    """Fetch web pages as four identities (browser, from Google, Googlebot, mobile from Google).
+
+    YARA on the browser copy; cloaking, conditional redirects and judol heuristics (fancy
+    letters, hidden links, gambling links, injected titles) on every copy; defacement.
+    """
     from csirt_kit.scan.web.scanner import scan_web
 
     app = get(ctx)

@@ -74,22 +74,43 @@ def _build_table() -> dict[int, str | None]:
 
 
 _TABLE = _build_table()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _char_class(codepoints: list[int]) -> str:
+    ranges: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                   for a, b in ranges)
+
+
+# Characters normalize_text folds, except plain accented Latin letters (é is not a trick).
+_FANCY = re.compile(f"[{_char_class([cp for cp in _TABLE if not 0xC0 <= cp <= 0x24F])}]")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    folded = unicodedata.normalize("NFKC", match.group()).translate(_TABLE)
+    if not folded.isascii():
+        # NFKC may compose letter + mark pairs the table did not see as one character.
+        folded = unicodedata.normalize("NFKD", folded).translate(_TABLE)
+    return folded
 
 
 def normalize_text(text: str) -> str:
     """NFKC, fancy letters and look-alikes folded to ASCII, invisible characters dropped, lower case."""
     if text.isascii():
         return text.lower()
-    folded = unicodedata.normalize("NFKC", text).translate(_TABLE)
-    if not folded.isascii():
-        # NFKC may compose letter + mark pairs the table did not see as one character.
-        folded = unicodedata.normalize("NFKD", folded).translate(_TABLE)
-    return folded.lower()
+    # Only the non-ASCII runs are folded: translate() is slow on characters its table lacks.
+    return _NON_ASCII.sub(_fold_run, text).lower()
 
 
 def has_fancy(text: str) -> bool:
     """True when the text holds characters normalize_text folds (not plain ASCII or plain accents)."""
-    return not text.isascii() and any(ord(c) in _TABLE and not 0xC0 <= ord(c) <= 0x24F for c in text)
+    return not text.isascii() and _FANCY.search(text) is not None
 
 
 __all__ = ["has_fancy", "normalize_text"]

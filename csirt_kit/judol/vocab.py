@@ -48,6 +48,7 @@ class Vocabulary:
     domains: tuple[str, ...] = ()
     _fragment_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
     _word_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _starts: dict[str, list[tuple[str, ...]]] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.fragments and self._fragment_re is None:
@@ -55,7 +56,13 @@ class Vocabulary:
             object.__setattr__(self, "_fragment_re", re.compile(alternatives))
         if self.patterns and self._word_re is None:
             alternatives = "|".join(f"(?:{p})" for p in self.patterns)
-            object.__setattr__(self, "_word_re", re.compile(f"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])"))
+            object.__setattr__(self, "_word_re", re.compile(alternatives))
+        if self._starts is None:
+            starts: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in (*self.phrases, *self.weak_phrases):
+                words = tuple(phrase.split())
+                starts.setdefault(words[0], []).append(words)
+            object.__setattr__(self, "_starts", starts)
 
     def _words(self, text: str) -> list[str]:
         return _WORD.findall(normalize_text(text))
@@ -64,23 +71,23 @@ class Vocabulary:
         """Strong terms (words, phrases, fragments, patterns) in a text, in order of first sight."""
         return self._strong(self._words(text))
 
-    def _strong(self, words: list[str]) -> list[str]:
+    def _phrases(self, words: list[str], wanted: tuple[str, ...]) -> list[str]:
         found: dict[str, None] = {}
-        joined = f" {' '.join(words)} "
-        for phrase in self.phrases:
-            if f" {phrase} " in joined:
-                found.setdefault(phrase, None)
-        for w in words:
-            if w in self.strong:
+        starts = self._starts or {}
+        for i, w in enumerate(words):
+            for phrase in starts.get(w, ()):
+                if tuple(words[i:i + len(phrase)]) == phrase:
+                    found.setdefault(" ".join(phrase), None)
+        return [p for p in found if p in wanted]
+
+    def _strong(self, words: list[str]) -> list[str]:
+        found: dict[str, None] = dict.fromkeys(self._phrases(words, self.phrases))
+        # Each distinct word is tested once: pages repeat their words a lot.
+        word_re, fragment_re = self._word_re, self._fragment_re
+        for w in dict.fromkeys(words):
+            if (w in self.strong or (word_re is not None and word_re.fullmatch(w))
+                    or (fragment_re is not None and fragment_re.search(w))):
                 found.setdefault(w, None)
-        # Whole-string scans: one regex pass instead of one per word.
-        if self._word_re is not None:
-            for m in self._word_re.finditer(joined):
-                found.setdefault(m.group(), None)
-        if self._fragment_re is not None:
-            for m in self._fragment_re.finditer(joined):
-                start = joined.rfind(" ", 0, m.start()) + 1
-                found.setdefault(joined[start:joined.find(" ", m.end())], None)
         return list(found)
 
     def weak_terms_in(self, text: str) -> list[str]:
@@ -88,12 +95,8 @@ class Vocabulary:
         return self._weak(self._words(text))
 
     def _weak(self, words: list[str]) -> list[str]:
-        found: dict[str, None] = {}
-        joined = f" {' '.join(words)} "
-        for phrase in self.weak_phrases:
-            if f" {phrase} " in joined:
-                found.setdefault(phrase, None)
-        for w in words:
+        found: dict[str, None] = dict.fromkeys(self._phrases(words, self.weak_phrases))
+        for w in dict.fromkeys(words):
             if w in self.weak:
                 found.setdefault(w, None)
         return list(found)

@@ -27,6 +27,7 @@ from csirt_kit.scan.cms.traces import is_foreign
 
 SNIPPET = 2048
 MAX_LINKS = 400
+MAX_TEXT = 256 * 1024  # characters of visible text judged per copy
 # Terms a page may use when it writes about gambling rather than selling it.
 DISCUSSION_TERMS = frozenset({"judi", "judol", "judi online", "perjudian", "casino", "kasino", "poker",
                               "jackpot", "judi bola", "judi slot", "situs judi", "togel", "judi togel",
@@ -140,6 +141,7 @@ class _Parser(HTMLParser):
         self.open_links: list[int] = []
         self.head: dict[str, str] = {}
         self.text: list[str] = []
+        self.text_size = 0
         self.fancy: list[str] = []
         self.refresh = ""
         self._in_title = False
@@ -218,10 +220,11 @@ class _Parser(HTMLParser):
         elif not self._skip:
             if self.open_links:
                 self.links[self.open_links[-1]][2].append(data)
-            if len(self.text) < 20000:
+            if self.text_size < MAX_TEXT:
                 self.text.append(data)
-            if has_fancy(data):
-                self.fancy.append(data)
+                self.text_size += len(data)
+                if len(self.fancy) < 200 and has_fancy(data):
+                    self.fancy.append(data)
 
 
 def inspect_page(body: bytes, url: str, vocabulary: Vocabulary, home: tuple[str, ...] = (),
@@ -248,7 +251,7 @@ def inspect_page(body: bytes, url: str, vocabulary: Vocabulary, home: tuple[str,
         terms = vocabulary.terms_in(value)
         if terms:
             sig.head_terms[name] = terms
-    text = " ".join(" ".join(parser.text).split())
+    text = " ".join(" ".join(parser.text).split())[:MAX_TEXT]
     sig.text = text
     words = set(re.findall(r"[a-z0-9]+", normalize_text(text)))
     sig.context = sorted(words & CONTEXT_WORDS)
@@ -296,7 +299,7 @@ def judge(sig: JudolSignals) -> list[Verdict]:
                                                              "hidden attribute")]
     if hidden_gambling:
         out.append(Verdict("web.hidden_links", "high",
-                           f"{len(hidden_gambling)} hidden links to gambling sites "
+                           f"{len(hidden_gambling)} hidden link(s) to gambling sites "
                            f"({hidden_gambling[0].hidden})", (),
                            hidden_gambling[0].text or hidden_gambling[0].host))
     elif len({lk.host for lk in spam_hidden}) >= 5:
