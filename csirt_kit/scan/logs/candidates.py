@@ -21,7 +21,7 @@ import ahocorasick
 
 from csirt_kit.scan.cms.profiles import is_php_name
 from csirt_kit.scan.logs.crawlers import TOKENS
-from csirt_kit.scan.logs.formats import parse_line
+from csirt_kit.scan.logs.formats import access_time, parse_line
 from csirt_kit.scan.logs.iocs import FIELD_PATTERNS, _findall
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SNIPPET_CHARS = 300
 ACCESS_FORMATS = ("combined", "vhost_combined", "common", "json")
+_FAST_FORMATS = ("combined", "vhost_combined")  # crawler claims read without a full parse
 _SCRIPT_EXTENSIONS = (".asp", ".aspx", ".ashx", ".jsp", ".jspx", ".cgi")
 _UA_TOKENS = tuple((t.decode(), name) for t, name in TOKENS)
 MAX_SCRIPTS = 200_000  # first requests of script paths kept per file
@@ -69,6 +70,17 @@ class Tally:
             self.ips.add(ip)
         if status:
             self.statuses[status] += 1
+
+    def add_many(self, count: int, first: dict[str, Any], wheres: list[dict[str, Any]],
+                 last: dict[str, Any], samples: int) -> None:
+        """Add `count` lines of this chunk at once (in line order with what the chunk added before)."""
+        self.count += count
+        if first["line"] < self.first["line"]:
+            self.first = first
+        if last["line"] > self.last["line"]:
+            self.last = last
+        merged = {w["line"]: w for w in (*self.samples, *wheres)}
+        self.samples = [merged[k] for k in sorted(merged)][:samples]
 
     def absorb(self, other: Tally, base: int, samples: int) -> None:
         """Add a later tally (its line numbers shifted by base)."""
@@ -123,18 +135,23 @@ class Candidates:
         self.dropped = 0  # tallies or script paths not kept (caps)
         self.lines = 0  # candidate lines parsed
         self._slug_cache: dict[bytes, bool] = {}
+        self._days: dict[bytes, str] = {}
+        self._checked: set[bytes] = set()  # request paths already looked at for scripts
+        folders = settings.upload_folders if settings is not None else ()
+        self._ignore = {p.lower().encode() for p in getattr(settings, "webshell_ignore", ())
+                        if not any(f"/{f}" in p.lower() for f in folders)}
 
     def __getstate__(self) -> dict[str, Any]:
-        # Ranges come back from workers: leave the settings and the cache behind.
-        return {**self.__dict__, "settings": None, "_slug_cache": {}}
+        # Ranges come back from workers: leave the settings and the caches behind.
+        return {**self.__dict__, "settings": None, "_slug_cache": {}, "_days": {}, "_checked": set()}
 
     # -- the chunk pass ---------------------------------------------------------------------
 
     def collect(self, chunk: bytes, base: int) -> None:
         """Find this chunk's candidate lines (base: lines before the chunk) and tally them."""
         starts: set[int] = set()
-        for needle in (b'"POST', b"sitemap", *(t for t, _ in TOKENS)):
-            _line_starts(chunk, needle, starts)
+        self._posts(chunk, starts)
+        _line_starts(chunk, b"sitemap", starts)
         rx = FIELD_PATTERNS[self.fmt]["target"]
         targets = set(_findall(rx, chunk))
         slug_lines: set[int] = set()
@@ -144,23 +161,129 @@ class Candidates:
         starts |= slug_lines
         if len(self.scripts) < MAX_SCRIPTS:
             self._new_scripts(chunk, rx, targets, starts)
+        claims = self._claim_lines(chunk)
+        if self.fmt not in _FAST_FORMATS:
+            starts.update(claims)
+            claims = {}
+        stamps: dict[int, str] = {}
+        groups = self._claim_groups(chunk, claims, starts, stamps)
         first_nl = chunk.find(b"\n")
         self._seen_ts(parse_line(self.fmt, chunk[:first_nl].decode("utf-8", "replace"),
                                  self.year, self.zone).ts)
+        wanted = set(starts)
+        for g in groups.values():
+            wanted.update(g[3])
+            wanted.add(g[1])
+            wanted.add(g[2])
+        wheres: dict[int, dict[str, Any]] = {}
         line, pos = base + 1, 0
-        for start in sorted(starts):
+        for start in sorted(wanted):
             line += chunk.count(b"\n", pos, start)
             pos = start
             end = chunk.find(b"\n", start)
-            raw = chunk[start:end if end >= 0 else len(chunk)]
-            self._add(raw.decode("utf-8", "replace"), line, start in slug_lines)
+            text = chunk[start:end if end >= 0 else len(chunk)].decode("utf-8", "replace")
+            if start in starts:
+                wheres[start] = self._add(text, line, start in slug_lines)
+            else:
+                wheres[start] = {"path": self.path, "line": line, "timestamp": stamps[start] or None,
+                                 "snippet": _snip(text)}
+        for key, (count, first, last, samples, _room) in groups.items():
+            tally = self._tally(self.claims, key, wheres[first])
+            if tally:
+                tally.add_many(count, wheres[first], [wheres[s] for s in samples], wheres[last],
+                               self.samples)
+
+    def _posts(self, chunk: bytes, starts: set[int]) -> None:
+        """Lines of POSTs, less those to core endpoints outside upload folders (no rule wants them)."""
+        ignore = self._ignore
+        pos = chunk.find(b'"POST')
+        while pos >= 0:
+            end = chunk.find(b"\n", pos)
+            end = len(chunk) if end < 0 else end
+            if chunk[pos + 5:pos + 6] == b" ":  # a request line: look at its path
+                stop = chunk.find(b" ", pos + 6, end)
+                path = chunk[pos + 6:stop if stop > 0 else end].split(b"?", 1)[0].lower()
+                if path in ignore:
+                    pos = chunk.find(b'"POST', end)
+                    continue
+            starts.add(chunk.rfind(b"\n", 0, pos) + 1)
+            pos = chunk.find(b'"POST', end)
+
+    def _claim_lines(self, chunk: bytes) -> dict[int, tuple[str, int, int]]:
+        """Line start -> (crawler, token offset, line end) for lines naming a crawler."""
+        out: dict[int, tuple[str, int, int]] = {}
+        for token, name in TOKENS:
+            pos = chunk.find(token)
+            while pos >= 0:
+                start = chunk.rfind(b"\n", 0, pos) + 1
+                end = chunk.find(b"\n", pos)
+                end = len(chunk) if end < 0 else end
+                out.setdefault(start, (name, pos, end))
+                pos = chunk.find(token, end)
+        return out
+
+    def _claim_groups(self, chunk: bytes, claims: dict[int, tuple[str, int, int]], parsed: set[int],
+                      stamps: dict[int, str]) -> dict[tuple[str, str, str], list[Any]]:
+        """Crawler claims of access lines not parsed otherwise, grouped without a full parse:
+        (crawler, ip, day) -> [count, first start, last start, sample starts, room for samples];
+        `stamps` gets each line's UTC time."""
+        groups: dict[tuple[str, str, str], list[Any]] = {}
+        vhost = self.fmt == "vhost_combined"
+        for start in sorted(claims):
+            if start in parsed:
+                continue
+            name, pos, end = claims[start]
+            q2 = chunk.rfind(b'"', start, end)
+            q1 = chunk.rfind(b'"', start, q2)
+            if not q1 < pos < q2:  # the token is not in the User-Agent (last quoted field)
+                continue
+            sp = chunk.find(b" ", start, end)
+            ip_start = sp + 1 if vhost else start
+            ip_end = chunk.find(b" ", ip_start, end) if vhost else sp
+            lb = chunk.find(b"[", ip_end, end)
+            rb = chunk.find(b"]", lb, end)
+            if sp < 0 or lb < 0 or rb < 0:
+                continue
+            ts = self._stamp_ts(chunk[lb + 1:rb])
+            stamps[start] = ts
+            key = (name, chunk[ip_start:ip_end].decode("latin-1"), ts[:10] or "undated")
+            g = groups.get(key)
+            if g is None:
+                have = self.claims.get(key)
+                room = self.samples - (len(have.samples) if have else 0)
+                groups[key] = [1, start, start, [start], room]
+            else:
+                g[0] += 1
+                g[2] = start
+                if len(g[3]) < g[4]:
+                    g[3].append(start)
+        return groups
+
+    def _stamp_ts(self, stamp: bytes) -> str:
+        """UTC ISO time of an access-log time (`20/Nov/2026:10:15:32 +0700`), the hour cached.
+
+        With a whole-hour zone offset only the date and hour change in UTC, so the rest is copied.
+        """
+        if len(stamp) == 26 and stamp.endswith(b"00"):
+            key = stamp[:14] + stamp[20:]
+            head = self._days.get(key)
+            if head is None:
+                full = access_time(stamp.decode("latin-1"))
+                head = full[:14] if full else ""
+                if len(self._days) < MAX_KEYS:
+                    self._days[key] = head
+            if head:
+                return f"{head}{stamp[15:17].decode()}:{stamp[18:20].decode()}Z"
+            return ""
+        return access_time(stamp.decode("latin-1"))
 
     def _new_scripts(self, chunk: bytes, rx: Any, targets: set[bytes], starts: set[int]) -> None:
         fresh: set[bytes] = set()
-        for t in targets:
-            p = t.split(b"?", 1)[0]
-            if p not in fresh and p.decode("utf-8", "replace") not in self.scripts \
-                    and is_script(p.decode("utf-8", "replace")):
+        for p in {t.split(b"?", 1)[0] for t in targets} - self._checked:
+            if len(self._checked) < MAX_SCRIPTS:
+                self._checked.add(p)
+            text = p.decode("utf-8", "replace")
+            if text not in self.scripts and is_script(text):
                 fresh.add(p)
         for p in fresh:
             for m in _occurrences(chunk, rx, p, lambda v, p=p: v.split(b"?", 1)[0] == p):
@@ -210,7 +333,7 @@ class Candidates:
             have = table[key] = Tally(where, where)
         return have
 
-    def _add(self, text: str, line: int, slug: bool) -> None:
+    def _add(self, text: str, line: int, slug: bool) -> dict[str, Any]:
         rec = parse_line(self.fmt, text, self.year, self.zone)
         self.lines += 1
         self._seen_ts(rec.ts)
@@ -241,6 +364,7 @@ class Candidates:
             t = self._tally(self.slugs, (rec.target, day), where)
             if t:
                 t.add(where, n, rec.ip, rec.status)
+        return where
 
     # -- merging ----------------------------------------------------------------------------
 
