@@ -96,7 +96,8 @@ def _tasks_key(tasks: Any) -> list[tuple[int, str, str, str]]:
     out = []
     for task in tasks if isinstance(tasks, list) else []:
         if isinstance(task, Mapping):
-            out.append((int(task.get("order") or 0), str(task.get("title") or ""),
+            order = task.get("order")
+            out.append((order if isinstance(order, int) else -1, str(task.get("title") or ""),
                         str(task.get("group") or "default"), str(task.get("description") or "")))
     return sorted(out)
 
