@@ -169,7 +169,8 @@ def test_timeline_attached_to_thehive_once(cli, store_path: Path, tmp_path: Path
         assert len(hive.cases) == 1
         cli(["--config", config_path, "timeline", key, "--to-thehive", "--format", "md"])
         cli(["--config", config_path, "timeline", key, "--to-thehive", "--format", "md"])
-        assert len(hive.attachments) == 1
-        name = next(iter(hive.attachments.values()))["name"]
-        assert name.startswith("timeline-webshell_web-dinkes-") and name.endswith(".md")
-        assert hive.count("POST", f"/api/v1/case/{next(iter(hive.cases))}/attachments") == 1
+        # the sync attached the case's evidence bundle (evidence-<sha>.zip); the timeline once
+        names = sorted(a["name"] for a in hive.attachments.values())
+        assert len(names) == 2 and names[0].startswith("evidence-") and names[0].endswith(".zip")
+        assert names[1].startswith("timeline-webshell_web-dinkes-") and names[1].endswith(".md")
+        assert hive.count("POST", f"/api/v1/case/{next(iter(hive.cases))}/attachments") == 2
