@@ -1,4 +1,7 @@
-"""TheHive case templates made from our playbooks, and the names both sides agree on."""
+"""The names TheHive case templates and the cases/alerts that use them agree on.
+
+The templates themselves are built in ``template_build`` and pushed by ``template_push``.
+"""
 
 from __future__ import annotations
 
