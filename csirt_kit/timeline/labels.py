@@ -19,6 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
         "severity raised", "task_status": "task status changed", "status": "case status changed",
         "comment": "comment", "synced": "synced with backend", "sync_failed": "sync failed",
         "closed": "case closed", "reopened_as": "followed by a new case",
+        "task_log": "task log", "promoted": "alert became a case",
         # captured evidence
         "captured": "Captured evidence", "finding": "Finding", "role": "Kind", "file": "File",
         "size": "Size", "export": "Export", "not_stored": "not stored", "cut": "cut",
@@ -40,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status tugas berubah", "status": "status kasus berubah", "comment": "komentar",
         "synced": "disinkronkan dengan backend", "sync_failed": "sinkronisasi gagal",
         "closed": "kasus ditutup", "reopened_as": "dilanjutkan dengan kasus baru",
+        "task_log": "log tugas", "promoted": "alert menjadi kasus",
         "captured": "Bukti tersimpan", "finding": "Temuan", "role": "Jenis", "file": "Berkas",
         "size": "Ukuran", "export": "Ekspor", "not_stored": "tidak disimpan", "cut": "dipotong",
     },
