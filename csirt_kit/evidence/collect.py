@@ -94,10 +94,11 @@ def file_item(path: str, settings: EvidenceSettings) -> Item:
 def _hit_lines(node: Any, path: str, out: dict[str, set[int]]) -> None:
     if isinstance(node, dict):
         here = str(node["path"]) if isinstance(node.get("path"), str) else path
-        for key in ("line", "last_line"):
+        last_path = str(node["last_path"]) if isinstance(node.get("last_path"), str) else here
+        for key, where in (("line", here), ("last_line", last_path)):
             value = node.get(key)
-            if isinstance(value, int) and not isinstance(value, bool) and here and value > 0:
-                out.setdefault(here, set()).add(value)
+            if isinstance(value, int) and not isinstance(value, bool) and where and value > 0:
+                out.setdefault(where, set()).add(value)
         lines = node.get("lines")
         if isinstance(lines, list) and here:
             out.setdefault(here, set()).update(
