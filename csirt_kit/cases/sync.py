@@ -128,13 +128,15 @@ class _Drain:
         if progress.get("case_id") != case_id:
             progress["case_id"] = case_id
             self._save(item, progress)
-        done: dict[str, str] = dict(progress.get("tasks", {}))
+        # tasks already known: from an earlier try, or adopted when an alert was followed to its case
+        done: dict[str, str] = {str(t.idx): t.backend_id for t in records.tasks_of(self.store.conn, key)
+                                if t.backend_id}
+        done.update(progress.get("tasks", {}))
         if kind == "case":
-            have = {t.backend_id for t in records.tasks_of(self.store.conn, key) if t.backend_id}
             todo = [t for t in payload.get("tasks", []) if str(t["idx"]) not in done]
             if todo and (not fresh or templated):
                 # a template, an earlier try or a promotion may have made some tasks already
-                free = [t for t in self.backend.list_tasks(case_id) if t.id not in have | set(done.values())]
+                free = [t for t in self.backend.list_tasks(case_id) if t.id not in set(done.values())]
                 done.update(match_tasks(todo, free))
                 todo = [t for t in todo if str(t["idx"]) not in done]
             for t in todo:

@@ -170,3 +170,19 @@ def test_closing_here_marks_the_alert(cli, file_store, hive, alert_mode) -> None
     cli(["cases", "close", "webshell:web-001", "--status", "FalsePositive", "--summary", "file uji"])
     (alert,) = hive.alerts.values()
     assert (alert["status"], alert["summary"]) == ("FalsePositive", "file uji")
+
+
+def test_alert_stored_then_500_then_promoted_before_the_rerun(cli, file_store, hive, alert_mode) -> None:
+    seed(file_store, [asset(1)], [webshell("web-001", 0)])
+    hive.fault("POST", ALERT, "500-after")
+    cli(["cases", "open"], expect=4)
+    (alert,) = hive.alerts.values()
+    case = hive.promote_alert(alert["_id"])
+    assert cli(["--json", "cases", "sync"]).json["queued"] == 0
+    local = get_case(file_store.conn, "webshell:web-001")
+    assert (local.remote_kind, local.backend_id, local.alert_id) == ("case", case["_id"], alert["_id"])
+    tasks = remote_tasks(hive, case["_id"])
+    assert len(tasks) == 5 and [t.backend_id for t in tasks_of(file_store.conn, local.key)] == [
+        t["_id"] for t in tasks]
+    assert hive.count("POST", ALERT) == 1 and len(hive.cases) == 1
+    assert {o["data"] for o in hive.observables_of(case["_id"])} >= {"shell0.php"}
