@@ -9,9 +9,9 @@ a page identical for every identity gives nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -27,7 +27,6 @@ MOBILE_SPAM = page("Dinas Kesehatan", "<p>Jadwal vaksinasi.</p>"
                    "<a href='https://sbobet.com/'>judi bola</a></div>")
 
 Answer = tuple[int, dict[str, str], bytes]
-Router = Callable[[str, str, str, str], Answer]
 
 
 def _from_google(referer: str) -> bool:
@@ -52,8 +51,7 @@ def route(host: str, path: str, ua: str, referer: str) -> Answer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    router: Router = staticmethod(route)
-    seen: list[tuple[str, str, str]] = []
+    seen: ClassVar[list[tuple[str, str, str]]] = []
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -63,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         ua, referer = self.headers.get("User-Agent", ""), self.headers.get("Referer", "")
         if self.path == "/":  # the pages themselves, not the same-origin links the browser follows
             self.seen.append((host, ua, referer))
-        status, headers, body = self.router(host, self.path, ua, referer)
+        status, headers, body = route(host, self.path, ua, referer)
         self.send_response(status)
         for k, v in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
             self.send_header(k, v)
