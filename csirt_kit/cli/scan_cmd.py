@@ -68,9 +68,7 @@ def finish_scan(app: AppContext, report: ScanReport, fail_on: str = "",
     """Store the findings, print the report, and exit 3 if --fail-on is met."""
     check_fail_on(fail_on)
     if store_findings:
-        from csirt_kit.evidence.settings import evidence_settings
-
-        persist(app.store, report, evidence=evidence_settings(app.config))
+        persist(app.store, report, evidence=app.config)
         statuses = stored_statuses(app.store, report)
     else:
         statuses = {}

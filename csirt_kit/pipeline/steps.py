@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csirt_kit.config import Config
-from csirt_kit.evidence.settings import evidence_settings
 from csirt_kit.findings import UpsertResult
 from csirt_kit.models import Asset
 from csirt_kit.progress import ProgressFn, no_progress
@@ -90,7 +89,7 @@ def _on_cluster(ctx: StepContext, scan: Callable[[], ScanReport]) -> ScanReport:
 def _scan_result(ctx: StepContext, report: ScanReport) -> Result:
     counts = {**{k: v for k, v in report.stats.items() if isinstance(v, int | float | str)},
               "findings": len(report.findings),
-              **_remember(ctx, persist(ctx.store, report, evidence=evidence_settings(ctx.config)))}
+              **_remember(ctx, persist(ctx.store, report, evidence=ctx.config))}
     errors = [e.to_dict() for e in report.errors]
     return "ok", counts, errors, ""
 

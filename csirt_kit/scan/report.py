@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from csirt_kit.config import Config
 from csirt_kit.errors import CsirtError
 from csirt_kit.evidence.collect import capture
-from csirt_kit.evidence.settings import EvidenceSettings
+from csirt_kit.evidence.settings import EvidenceSettings, evidence_settings
 from csirt_kit.findings import UpsertResult, upsert_findings
 from csirt_kit.models import SEVERITIES, Finding, severity_rank
 from csirt_kit.store.db import Store
@@ -75,19 +76,21 @@ def merge_reports(reports: Sequence[ScanReport]) -> ScanReport:
 
 
 def persist(store: Store, report: ScanReport, now: str | None = None,
-            evidence: EvidenceSettings | None = None) -> UpsertResult:
+            evidence: EvidenceSettings | Config | None = None) -> UpsertResult:
     """Upsert the report's findings in one transaction (a rescan never duplicates).
 
-    Then capture their evidence (csirt_kit.evidence; `[evidence]` caps, defaults when
-    evidence is None). A capture that fails is logged and never loses the findings.
+    Then capture their evidence (csirt_kit.evidence) with the given settings or the
+    config's `[evidence]` table (defaults when None). A wrong `[evidence]` value raises
+    ConfigError after the findings are stored; a capture that fails is logged and never
+    loses the findings.
     """
     now = now or iso()
     with store.write() as conn:
         result = upsert_findings(conn, report.findings, now)
+    settings = evidence if isinstance(evidence, EvidenceSettings) else evidence_settings(evidence)
     quiet = set(result.quiet)
     try:
-        capture(store, [f for f in report.findings if f.fingerprint not in quiet],
-                evidence or EvidenceSettings(), now)
+        capture(store, [f for f in report.findings if f.fingerprint not in quiet], settings, now)
     except (CsirtError, OSError) as exc:
         log.warning("evidence capture failed, findings are stored: %s", exc)
     return result

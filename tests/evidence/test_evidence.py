@@ -332,11 +332,13 @@ def test_export_of_a_case_and_its_timeline_lists_the_evidence(cli: Any, tmp_path
     assert tl["export"] == f"csirt findings export --case {key}"
 
 
-def test_bad_evidence_config_is_named(cli: Any, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_evidence_config_is_named_and_the_findings_are_kept(
+        cli: Any, tmp_path: Path, store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CSIRT_KIT_EVIDENCE__MAX_BLOB_BYTES", "lots")
     result = cli(["scan", "files", webroot(tmp_path)], expect=2)
-    assert "evidence.max_blob_bytes" in result.stderr
+    assert "evidence.max_blob_bytes" in result.stderr and "lots" in result.stderr
+    assert rows(store_path, "SELECT COUNT(*) FROM findings")[0][0] >= 1
+    assert rows(store_path, "SELECT COUNT(*) FROM finding_evidence") == [(0,)]
 
 
 def test_capture_off_stores_findings_without_evidence(cli: Any, tmp_path: Path, store_path: Path,
