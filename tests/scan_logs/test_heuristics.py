@@ -282,3 +282,24 @@ def test_json_logs_are_judged_too(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     f, = of_kind(scan(path), "log.upload_post")
     assert (f.evidence["line"], f.evidence["last_line"], f.evidence["format"]) == (1, 2, "json")
+
+
+@pytest.mark.parametrize("stamp", ["20/Nov/2026:23:59:59 -0800", "21/Nov/2026:00:10:05 +0700",
+                                   "21/Nov/2026:05:15:00 +0530", "31/Dec/2026:23:00:01 +0000"])
+def test_crawler_lines_read_without_a_full_parse_get_the_parsed_time(stamp: str) -> None:
+    from csirt_kit.scan.logs.candidates import Candidates
+    from csirt_kit.scan.logs.formats import access_time
+
+    c = Candidates("x.log", "combined", HeuristicSettings())
+    assert c._stamp_ts(stamp.encode()) == c._stamp_ts(stamp.encode()) == access_time(stamp) != ""
+
+
+def test_vhost_logs_take_the_client_address_not_the_host(tmp_path: Path) -> None:
+    lines = [f'www.kota.go.id:443 45.13.7.9 - - [22/Nov/2026:10:0{i}:00 +0700] "GET / HTTP/1.1" 200 5 '
+             f'"-" "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"\n'
+             for i in range(3)]
+    path = tmp_path / "other_vhosts_access.log"
+    path.write_text("".join(lines))
+    f, = of_kind(scan(path), "log.fake_crawler")
+    assert f.evidence["client_ip"] == "45.13.7.9" and f.evidence["count"] == 3
+    assert f.evidence["format"] == "vhost_combined" and f.evidence["timestamp"] == "2026-11-22T03:00:00Z"
