@@ -126,7 +126,7 @@ def contents(store: Store, findings: Sequence[Finding]) -> Contents:
                      "evidence": evidence_name, "files": files, "missing": lost})
     manifest = {"format": MANIFEST_FORMAT, "count": len(docs), "findings": docs}
     members["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2,
-                                          sort_keys=True).encode("utf-8") + b"\n"
+                                          sort_keys=True).encode("utf-8", "backslashreplace") + b"\n"
     return Contents(members, len(docs), missing)
 
 

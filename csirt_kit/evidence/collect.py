@@ -57,13 +57,22 @@ class CaptureResult:
 
 def evidence_json(f: Finding) -> bytes:
     """The finding's evidence as stable, readable JSON."""
+    # backslashreplace: a lone surrogate (an undecodable path byte) becomes a JSON \udcXX escape
     return json.dumps(f.evidence, ensure_ascii=False, sort_keys=True, indent=2,
-                      default=str).encode("utf-8") + b"\n"
+                      default=str).encode("utf-8", "backslashreplace") + b"\n"
 
 
 def safe_name(text: str, limit: int = 80) -> str:
     """A file-name-safe form of text."""
     return _SAFE.sub("_", text).strip("._")[:limit] or "item"
+
+
+def _text(value: str) -> str:
+    # SQLite cannot store lone surrogates (undecodable bytes of a file name): keep them as \xNN
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _cut(item: Item, cap: int) -> Item:
@@ -151,7 +160,7 @@ def snippets_item(evidence: dict[str, Any]) -> Item | None:
         return None
     unique = list(dict.fromkeys(found))
     text = "# csirt-kit evidence: snippets from the finding (log not readable)\n" + "\n".join(unique)
-    return Item("snippets", "snippets.txt", text.encode("utf-8") + b"\n")
+    return Item("snippets", "snippets.txt", text.encode("utf-8", "backslashreplace") + b"\n")
 
 
 def _content(node: Any, keys: tuple[str, ...], ident: str, in_body: bool) -> Iterator[Item]:
@@ -168,7 +177,7 @@ def _content(node: Any, keys: tuple[str, ...], ident: str, in_body: bool) -> Ite
                 yield from _headers(value, where, ident)
             elif isinstance(value, str) and value and (body or len(value) >= _LONG_TEXT):
                 yield Item("body" if body else "text", _content_name(where, ident, "txt"),
-                           value.encode("utf-8"))
+                           value.encode("utf-8", "backslashreplace"))
             elif isinstance(value, dict | list):
                 yield from _content(value, where, ident, body)
     elif isinstance(node, list):
@@ -182,7 +191,8 @@ def _headers(value: dict[Any, Any], keys: tuple[str, ...], ident: str) -> Iterat
             yield from _headers(headers, (*keys, str(sub)), str(sub))
         return
     text = "".join(f"{k}: {v}\n" for k, v in value.items())
-    yield Item("headers", _content_name(keys, ident, "headers.txt"), text.encode("utf-8"))
+    yield Item("headers", _content_name(keys, ident, "headers.txt"),
+               text.encode("utf-8", "backslashreplace"))
 
 
 def _content_name(keys: tuple[str, ...], ident: str, ext: str) -> str:
@@ -268,8 +278,8 @@ def capture(store: Store, findings: Sequence[Finding], settings: EvidenceSetting
                                 f"cut at {room} bytes (max_finding_bytes)")
                 used += len(item.data)
             sha = put_blob(root, item.data) if item.data else ""
-            rows.append((f.fingerprint, item.role, item.name, sha, len(item.data),
-                         item.original_size, int(item.truncated), item.note, now))
+            rows.append((f.fingerprint, item.role, _text(item.name), sha, len(item.data),
+                         item.original_size, int(item.truncated), _text(item.note), now))
     if rows:
         with store.write() as conn:
             conn.executemany(

@@ -76,6 +76,6 @@ def excerpt(path: str, hits: list[int], got: LogRead, context: int) -> bytes:
     if not lines:
         return b""
     head = f"# csirt-kit evidence: lines around {len(hits)} hit line(s) of {os.path.basename(path)}"
-    out = [head.encode("utf-8") + f" ({path})\n".encode("utf-8", "surrogateescape")]
+    out = [(head + f" ({path})\n").encode("utf-8", "backslashreplace")]
     out += [b"%s %8d: %s\n" % (b">" if no in hit_set else b" ", no, text) for no, text in lines]
     return b"".join(out)

@@ -93,6 +93,9 @@ def persist(store: Store, report: ScanReport, now: str | None = None,
         capture(store, [f for f in report.findings if f.fingerprint not in quiet], settings, now)
     except (CsirtError, OSError) as exc:
         log.warning("evidence capture failed, findings are stored: %s", exc)
+    except Exception as exc:  # a bug in capture must not end a scan whose findings are stored
+        log.error("evidence capture failed (a bug, please report it), findings are stored: %s",
+                  exc, exc_info=log.isEnabledFor(logging.DEBUG))
     return result
 
 

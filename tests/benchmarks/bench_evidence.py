@@ -8,6 +8,7 @@ in both modes) alternate capture off (CSIRT_KIT_EVIDENCE__CAPTURE=false) and on,
      findings, so capture should cost nothing but its check;
   2. the same corpus plus --planted harmless rule samples (each made distinct), so every
      planted file is a finding whose file is copied.
+Each is rescanned once on its last store (evidence unchanged: capture only checks).
 Then `csirt findings export` of every finding of run 2 against the peer `tar czf` of the
 planted files. Wall and CPU time (children's rusage) are reported with the load average.
 """
@@ -62,6 +63,28 @@ def plant(corpus: Path, dest: Path, count: int) -> list[Path]:
     return planted
 
 
+def capture_alone(db: Path) -> None:
+    """capture() in this process over the findings of a store scanned with capture off."""
+    from csirt_kit.evidence.collect import capture
+    from csirt_kit.evidence.settings import EvidenceSettings
+    from csirt_kit.findings import list_findings
+    from csirt_kit.store.db import open_store
+
+    store = open_store(db)
+    findings = list_findings(store.conn)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.monotonic()
+    got = capture(store, findings, EvidenceSettings(), "2026-01-01T00:00:00Z")
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    again = time.monotonic()
+    capture(store, findings, EvidenceSettings(), "2026-01-01T00:00:00Z")
+    print(f"capture() alone: {len(findings)} findings, {got.blobs} pieces: {wall:.3f} s wall,"
+          f" {cpu:.3f} s cpu; unchanged again: {time.monotonic() - again:.3f} s | load {load()}")
+    store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", type=Path, default=Path(os.environ.get(
@@ -85,11 +108,19 @@ def main() -> None:
                     wall, cpu, proc = timed([CSIRT, "--json", "scan", "files", str(target)], env)
                     findings = len(json.loads(proc.stdout)["findings"])
                     results[mode].append((wall, cpu, load()))
+            for mode in ("off", "on"):  # rescans of the last run's store: evidence unchanged
+                store = work / f"store-{mode}-{args.runs - 1}" / "csirt.db"
+                env = {**base, "CSIRT_KIT_STORE__PATH": str(store),
+                       "CSIRT_KIT_EVIDENCE__CAPTURE": "true" if mode == "on" else "false"}
+                wall, cpu, _ = timed([CSIRT, "--json", "scan", "files", str(target)], env)
+                print(f"{label:18} rescan, capture {mode:3}: {wall:.2f} s wall, {cpu:.2f} s cpu,"
+                      f" load {load()}")
             for mode, rows in results.items():
                 print(f"{label:18} capture {mode:3}: findings {findings:4}  wall median "
                       f"{statistics.median(r[0] for r in rows):6.2f} s  cpu median "
                       f"{statistics.median(r[1] for r in rows):6.2f} s  runs "
                       + "; ".join(f"{w:.2f}/{c:.2f}s load {ld}" for w, c, ld in rows))
+        capture_alone(work / f"store-off-{args.runs - 1}" / "csirt.db")
         store = work / f"store-on-{args.runs - 1}" / "csirt.db"
         env = {**base, "CSIRT_KIT_STORE__PATH": str(store)}
         blobs = sum(p.stat().st_size for p in (store.with_suffix(".d") / "evidence").rglob("*")

@@ -394,3 +394,17 @@ def test_prune_drops_old_closed_evidence_and_keeps_what_open_findings_share(
     assert not stray.exists() and blob_path(evidence_root(store_path), sha).exists()
     assert cli(["--json", "findings", "prune-evidence", "--older-than", "30"]).json["rows"] == 0
     cli(["findings", "prune-evidence", "--older-than", "0"], expect=2)
+
+
+def test_an_undecodable_file_name_is_captured(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/sh\xffell.php"))
+    odd.write_bytes(SHELL.read_bytes())
+    f = make_finding("yara.file", "high", "shell", asset_id=None, ref="r", locus="odd",
+                     evidence={"path": str(odd)})
+    assert capture(store, [f], EvidenceSettings(), "2026-11-23T00:00:00Z").blobs == 2
+    got = dict(store.conn.execute("SELECT role, sha256 FROM finding_evidence").fetchall())
+    assert got["file"] == hashlib.sha256(SHELL.read_bytes()).hexdigest()
+    data = gzip.decompress(blob_path(evidence_root(Path(store.path)), got["evidence"]).read_bytes())
+    assert json.loads(data)["path"] == str(odd)  # the \udcff escape reads back as the same path
+    store.close()
