@@ -65,3 +65,12 @@ def test_doctor_text_names_each_thehive_check(cli, config_path: Path, hive: TheH
     text = cli(["doctor"], expect=0).stdout
     assert "ok   thehive version: TheHive 5.5.7-1" in text
     assert "ok   thehive key field: custom field csirt-case-key exists" in text
+
+
+def test_a_server_that_is_not_thehive_5_and_unreadable_definitions_are_warnings(cli, config_path: Path,
+                                                                                hive: TheHiveEmulator) -> None:
+    hive.thehive_version = "4.1.24-1"
+    hive.fault("GET", "/api/v1/customField", "403", times=None)
+    found = checks(cli(["--json", "doctor"], expect=0))
+    assert found["thehive version"][0] == "warn" and "TheHive 4.1.24-1" in found["thehive version"][1]
+    assert found["thehive key field"][0] == "warn" and "not readable" in found["thehive key field"][1]

@@ -182,3 +182,19 @@ def test_a_template_no_playbook_makes_is_reported_and_left_alone(cli, config_pat
     assert result.json["stale"] == ["csirt-kit-retired"] and "csirt-kit-retired" in result.stderr
     assert hive.case_templates[old["_id"]]["description"] == "from a removed playbook"
     assert len(hive.case_templates) == BUNDLED + 2
+
+
+def test_dry_run_on_an_empty_server_lists_every_template_and_writes_nothing(cli, config_path: Path,
+                                                                            hive: TheHiveEmulator) -> None:
+    text = cli(["playbooks", "push", "--dry-run"]).stdout
+    assert "would be created: csirt-kit-webshell" in text and f"{BUNDLED} would be created" in text
+    assert writes(hive) == [] and hive.case_templates == {}
+
+
+def test_unreadable_field_definitions_count_as_unknown_and_the_field_is_kept(cli, config_path: Path,
+                                                                             hive: TheHiveEmulator) -> None:
+    hive.add_custom_field("csirt-case-key", "string")
+    hive.fault("GET", "/api/v1/customField", "403", times=None)
+    result = cli(["--json", "playbooks", "push"])
+    assert result.json["key_field"]["exists"] is None and "is not defined" not in result.stderr
+    assert all([c["name"] for c in t["customFields"]] == ["csirt-case-key"] for t in hive.case_templates.values())
