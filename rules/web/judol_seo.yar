@@ -30,8 +30,16 @@ rule judol_keyword_stuffing : judol
         $k16 = "sbobet" nocase
         $k17 = "toto macau" nocase
         $k18 = "slot thailand" nocase
+        // words of pages that warn against gambling or report on it (news, public notices)
+        $ctx1 = "bahaya" nocase fullword
+        $ctx2 = "waspada" nocase fullword
+        $ctx3 = "pemberantasan" nocase fullword
+        $ctx4 = "memberantas" nocase fullword
+        $ctx5 = "diblokir" nocase fullword
+        $ctx6 = "satgas" nocase fullword
+        $ctx7 = "kecanduan" nocase fullword
     condition:
-        4 of them
+        6 of ($k*) or (4 of ($k*) and none of ($ctx*))
 }
 
 rule judol_doorway_title : judol
@@ -41,8 +49,9 @@ rule judol_doorway_title : judol
         severity = "high"
         category = "judol"
     strings:
-        $title = /<title>[^<]{0,200}(slot\s*gacor|slot\s*online|situs\s*slot|togel|maxwin|slot88|judi\s*online|situs\s*judi|toto\s*macau|slot\s*thailand)/ nocase
-        $meta = /<meta\s+name=["']description["']\s+content=["'][^"']{0,300}(slot\s*gacor|maxwin|togel|situs\s*slot)/ nocase
+        // selling words only: a news title such as "Bahaya Judi Online dan Togel" must not match
+        $title = /<title>[^<]{0,200}(slot\s*gacor|slot\s*online|situs\s*slot|maxwin|slot88|toto\s*macau|slot\s*thailand|togel\s*(hari\s*ini|online|terpercaya|4d|hk|sgp))/ nocase
+        $meta = /<meta\s+name=["']description["']\s+content=["'][^"']{0,300}(slot\s*gacor|maxwin|situs\s*slot|togel\s*(hari\s*ini|online|terpercaya))/ nocase
     condition:
         $title or $meta
 }

@@ -180,3 +180,12 @@ def test_benign_corpus_gives_no_judol_verdict() -> None:
         if got:
             noisy[str(path)] = [v.reason for v in got]
     assert noisy == {}
+
+
+def test_city_pages_stay_quiet_with_the_bundled_rules_too(city: City) -> None:
+    for name, body in CITY_PAGES.items():
+        city.sites.hosts[f"{name.replace(' ', '-')}.kota.test"] = {"/": Route(body=body)}
+    city.inventory(*[(f"web-{i}", f"http://{n.replace(' ', '-')}.kota.test/", "active")
+                     for i, n in enumerate(CITY_PAGES)])
+    doc = city.scan()  # bundled rules plus the test rules
+    assert [f for f in doc["findings"] if not (f["rule"] or "").startswith("web/test_")] == []
