@@ -249,10 +249,10 @@ def correlate(store: Store, config: Config | None = None, now: str | None = None
     assets = list(work.assets.values())
     if full_scan:
         include = _include(config, include_warninglisted)
-        hits = row_hits(AssetIndex.build(assets), full_scan_rows(store.conn, work.now, include))
+        every = list(full_scan_rows(store.conn, work.now, include))
+        hits = row_hits(AssetIndex.build(assets), every)
         records = vuln_records(store.conn, work.now)
-        work = Plan(work.now, work.assets, {**work.shards, "vulnerabilities": records},
-                    sum(1 for _ in full_scan_rows(store.conn, work.now, include)))
+        work = Plan(work.now, work.assets, {**work.shards, "vulnerabilities": records}, len(every))
     else:  # a row in two shards is matched once
         by_id = {r[0]: r for s in INDICATOR_SHARDS for r in work.shards[s]}
         rows = [by_id[i] for i in sorted(by_id)]

@@ -2,8 +2,15 @@
 
 Usage:  python tests/benchmarks/bench_intel_correlate.py [--dir /tmp/csirt-bench-intel] [--total 1000000]
 
-csirt-kit `correlate()` (read every active indicator from SQLite, match, upsert the
-findings) runs in its own process. Peers in the same run, on the same data:
+csirt-kit `correlate()` (SQL pre-filter by asset values, match the candidates, upsert the
+findings) runs in its own process, twice. Peers in the same run, on the same data:
+- the previous release's `correlate()` (csirt_kit/intel/correlate.py at commit OLD_COMMIT,
+  loaded from git): every active indicator of a matchable type streamed out of SQLite
+  past the asset index, all 50,000 CVE objects decoded;
+- `correlate(full_scan=True)`: the reference path of the tests (plan, then every row
+  through the same matcher);
+- with --cluster N: `cluster_correlate` on a LocalCluster of N worker processes (one task
+  per indicator shard), start-up of the cluster not timed;
 - `grep -F -x -f` of the assets' IPs and host names against a dump of the indicator
   values (IPs, domains, URL hosts): the exact-equality part only (no CIDR, no
   subdomain, no CVE), with the dump already written (its export is not timed);
@@ -33,16 +40,38 @@ from csirt_kit.store.assets import upsert_assets  # noqa: E402
 from csirt_kit.store.db import open_store  # noqa: E402
 from tests.benchmarks.bench_intel_data import PRODUCTS, city_assets, indicator_values  # noqa: E402
 
+OLD_COMMIT = "dbe3457"
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from csirt_kit.store.db import open_store
 from csirt_kit.intel.correlate import correlate
 store = open_store(sys.argv[1])
+mode = sys.argv[2]
+client = None
+if mode.startswith("cluster"):
+    import distributed
+    from csirt_kit.cluster.correlate import cluster_correlate
+    lc = distributed.LocalCluster(n_workers=int(mode[7:]), threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0", silence_logs=40)
+    client = distributed.Client(lc)
+load = os.getloadavg()[0]
 t = time.perf_counter(); c = time.process_time()
-report = correlate(store)
-print(json.dumps({"seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c,
+if client is not None:
+    report = cluster_correlate(client, store)
+elif mode == "old":
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("old_correlate", sys.argv[3])
+    old = importlib.util.module_from_spec(spec); spec.loader.exec_module(old)
+    t = time.perf_counter(); c = time.process_time()
+    report = old.correlate(store)
+else:
+    report = correlate(store, full_scan=mode == "full")
+print(json.dumps({"mode": mode, "seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "findings": len(report.findings), "stats": report.stats}))
+                  "load_before": load, "findings": len(report.findings),
+                  "fingerprints": __import__("hashlib").sha256(
+                      "".join(sorted(f.fingerprint for f in report.findings)).encode()).hexdigest()[:16],
+                  "stats": report.stats}))
 """
 
 
@@ -111,7 +140,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="/tmp/csirt-bench-intel")
     parser.add_argument("--total", type=int, default=1_000_000)
-    parser.add_argument("--naive-sample", type=int, default=50)
+    parser.add_argument("--naive-sample", type=int, default=0,
+                        help="assets for the naive Python loop peer (0 = skip; 50 takes ~80 s)")
+    parser.add_argument("--cluster", type=int, default=0, help="also run on a LocalCluster of N workers")
     args = parser.parse_args()
     base = Path(args.dir)
     base.mkdir(parents=True, exist_ok=True)
@@ -121,10 +152,15 @@ def main() -> None:
     print(f"store ready in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     env = {**os.environ}
     runs = []
-    for _ in range(2):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(db)], capture_output=True, text=True,
-                             env=env, cwd=REPO, timeout=1800, check=True)
+    old_file = base / "old_correlate.py"
+    old_file.write_text(subprocess.run(["git", "show", f"{OLD_COMMIT}:csirt_kit/intel/correlate.py"],
+                                       cwd=REPO, capture_output=True, text=True, check=True).stdout)
+    modes = ["index", "old", "index", "old", "full"] + ([f"cluster{args.cluster}"] if args.cluster else [])
+    for mode in modes:
+        out = subprocess.run([sys.executable, "-c", CHILD, str(db), mode, str(old_file)], capture_output=True,
+                             text=True, env=env, cwd=REPO, timeout=1800, check=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
     # Peer: grep -F -x -f over exact values.
     pattern_file, value_file = base / "asset-values.txt", base / "indicator-values.txt"
     pattern_file.write_text("\n".join(v for a in assets for v in (*a.ips, *a.all_hosts)) + "\n")
@@ -134,13 +170,14 @@ def main() -> None:
     grep = subprocess.run(["grep", "-F", "-x", "-c", "-f", str(pattern_file), str(value_file)],
                           capture_output=True, text=True, check=False)
     grep_seconds = time.perf_counter() - t
-    naive_seconds = naive(assets, values, args.naive_sample)
+    naive_seconds = naive(assets, values, args.naive_sample) if args.naive_sample else 0.0
     print(json.dumps({
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
         "assets": len(assets), "indicators": len(values), "csirt_correlate_runs": runs,
         "peer_grep_F_x_f": {"seconds": grep_seconds, "exact_hits": grep.stdout.strip()},
         "peer_naive_python": {"sample_assets": args.naive_sample, "seconds": naive_seconds,
-                              "extrapolated_10k_seconds": naive_seconds * len(assets) / args.naive_sample},
+                              "extrapolated_10k_seconds": naive_seconds * len(assets)
+                              / max(1, args.naive_sample)},
     }, indent=2))
 
 
