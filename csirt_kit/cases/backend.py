@@ -54,6 +54,8 @@ class RemoteCase:
     alert_id: str = ""  # the alert this case was promoted or merged from
     case_id: str = ""  # for an alert: the case an analyst promoted or merged it into
     templated: bool = False  # created from a case template: the server added tasks
+    inline: bool = False  # the create carried the observables (an alert's inline observables)
+    existed: bool = False  # the create was refused as a duplicate and this is the one found
 
 
 @dataclass(frozen=True)

@@ -117,13 +117,22 @@ class _Drain:
         """Create the case or alert (unless the server has it), its missing tasks, then observables."""
         progress = dict(item.progress)
         payload = item.payload
-        fresh = templated = False
-        target = self._target(key)
+        fresh = templated = inline = False
+        observables = [records.Observable(**o) for o in payload.get("observables", [])]
+        observables += [records.Observable(**o) for x in extra_obs for o in x.payload["observables"]]
+        target = None
+        # Alerts are unique per key on the server: the create itself is the lookup (a duplicate
+        # answer is resolved by one), so only cases are looked up first.
+        unique = bool(getattr(self.backend, "unique_creates", False))
+        if records.get_case(self.store.conn, key).backend_id or not unique:
+            target = self._target(key)
         if target is None:
-            remote = self.backend.create_case(key, payload)
-            fresh, templated = True, remote.templated
+            remote = self.backend.create_case(key, {**payload,
+                                                    "observables": [o.__dict__ for o in observables]})
+            fresh, templated, inline = not remote.existed, remote.templated, remote.inline
             target = record_remote(self.store, self.backend, key, remote)
-            self.created.append(key)
+            if not remote.existed:
+                self.created.append(key)
         case_id, kind = target
         if progress.get("case_id") != case_id:
             progress["case_id"] = case_id
@@ -145,9 +154,7 @@ class _Drain:
                 progress["tasks"] = done
                 self._save(item, progress)
             set_task_ids(self.store, key, done)
-        observables = [records.Observable(**o) for o in payload.get("observables", [])]
-        observables += [records.Observable(**o) for x in extra_obs for o in x.payload["observables"]]
-        if observables:
+        if observables and not (inline and kind == "alert"):
             self.backend.add_observables(case_id, observables, kind)
         self._evidence(key, case_id, kind, item, progress)
         self._done([item, *extra_obs], key, f"{kind.capitalize()} written to {self.backend.where} as "

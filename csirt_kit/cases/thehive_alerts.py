@@ -10,6 +10,7 @@ leads csirt-kit to that case.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from thehive4py.query.filters import Eq
@@ -36,6 +37,11 @@ def is_duplicate_alert(exc: Refused) -> bool:
 class AlertOps(HiveClient):
     """Alert calls: find by sourceRef, create once, read state."""
 
+    @property
+    def unique_creates(self) -> bool:
+        """The server refuses a second alert for a key, so a create needs no lookup first."""
+        return self.mode == "alert"
+
     def _alert(self, data: dict[str, Any]) -> RemoteCase:
         aid = str(data["_id"])
         return RemoteCase(aid, str(data.get("status") or "New"), data.get("summary"), None,
@@ -60,7 +66,11 @@ class AlertOps(HiveClient):
             "severity": SEVERITY.get(fields.get("severity", "medium"), 2),
             "tlp": TLP.get(fields.get("tlp", "amber"), 2), "pap": PAP.get(fields.get("pap", "amber"), 2),
             "tags": sorted({*fields.get("tags", []), PRODUCT_TAG, dedup_tag(key)}),
-            "caseTemplate": template_name(playbook)}
+            "caseTemplate": template_name(playbook),
+            "observables": [{"dataType": o["data_type"], "data": o["data"], "ioc": bool(o.get("ioc")),
+                             "tlp": TLP.get(str(o.get("tlp", "amber")), 2), "tags": [PRODUCT_TAG],
+                             **({"message": o["message"]} if o.get("message") else {})}
+                            for o in fields.get("observables", [])]}
         try:
             data = self.with_key_field(f"create alert {key}", self.api.alert.create, key, body)
         except Refused as exc:
@@ -69,8 +79,8 @@ class AlertOps(HiveClient):
             found = self.find_alert(key)
             if found is None:
                 raise
-            return found
-        return self._alert(self._expect(f"create alert {key}", data, dict))
+            return replace(found, existed=True)
+        return replace(self._alert(self._expect(f"create alert {key}", data, dict)), inline=True)
 
     def alert_states(self, alert_ids: Sequence[str]) -> dict[str, RemoteCase]:
         """Alerts by id, 100 ids per query."""
