@@ -66,7 +66,7 @@ class _Drain:
     def __init__(self, store: Store, backend: CaseBackend, evidence: bool = False) -> None:
         self.store = store
         self.backend = backend
-        self.evidence = evidence and bool(getattr(backend, "attach_evidence", True))
+        self.evidence = evidence
         self.max_attachment = int(getattr(backend, "attachment_max", 20 * 1024 * 1024))
         self.sent = 0
         self.created: list[str] = []

@@ -7,7 +7,8 @@ X-Organisation), ``verify_tls`` (default true; a CA bundle path also works),
 default ``case``), ``source`` (alert source, default ``csirt-kit``), ``key_field``
 (custom field holding the case key, default ``csirt-case-key``), ``use_templates``
 (case mode: open cases from the playbook's case template, default false),
-``attach_evidence`` (default true) and ``attachment_max_mb`` (default 20).
+and ``attachment_max_mb`` (default 20; bigger evidence bundles are not attached). Evidence
+bundles as such are switched by ``[cases] attach_evidence`` (default true).
 
 thehive4py retries POSTs on 5xx by default and has no timeout; both would turn an
 ambiguous failure into a duplicate or a hang, so the client gets ``max_retries=0``
@@ -82,7 +83,6 @@ class HiveClient:
         self.source = str(section.get("source") or "csirt-kit")
         self.key_field = key_field(config)
         self.use_templates = bool(section.get("use_templates", False))
-        self.attach_evidence = bool(section.get("attach_evidence", True))
         self.attachment_max = int(float(section.get("attachment_max_mb", 20)) * 1024 * 1024)
         self.field_ok: bool | None = None  # None: not known yet; False: the server lacks the field
         self.templates_ok = True
