@@ -61,7 +61,8 @@ if client is not None:
 elif mode == "old":
     import importlib.util
     spec = importlib.util.spec_from_file_location("old_correlate", sys.argv[3])
-    old = importlib.util.module_from_spec(spec); spec.loader.exec_module(old)
+    old = importlib.util.module_from_spec(spec); sys.modules["old_correlate"] = old
+    spec.loader.exec_module(old)
     t = time.perf_counter(); c = time.process_time()
     report = old.correlate(store)
 else:
