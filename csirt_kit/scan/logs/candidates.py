@@ -32,6 +32,18 @@ ACCESS_FORMATS = ("combined", "vhost_combined", "common", "json")
 _FAST_FORMATS = ("combined", "vhost_combined")  # crawler claims read without a full parse
 _SCRIPT_EXTENSIONS = (".asp", ".aspx", ".ashx", ".jsp", ".jspx", ".cgi")
 _UA_TOKENS = tuple((t.decode(), name) for t, name in TOKENS)
+
+
+def _coarse() -> tuple[tuple[bytes, tuple[tuple[bytes, str], ...]], ...]:
+    """Fewer, shorter needles for the crawler tokens ("Google" finds Googlebot, AdsBot-Google...)."""
+    out: dict[bytes, list[tuple[bytes, str]]] = {}
+    for token, name in TOKENS:
+        needle = next((n for n in (b"Google", b"Yandex") if n in token), token)
+        out.setdefault(needle, []).append((token, name))
+    return tuple((n, tuple(f)) for n, f in out.items())
+
+
+_COARSE = _coarse()
 MAX_SCRIPTS = 200_000  # first requests of script paths kept per file
 MAX_KEYS = 50_000  # tallies per kind kept per file
 MAX_SET = 50  # client addresses kept per tally
@@ -212,14 +224,19 @@ class Candidates:
     def _claim_lines(self, chunk: bytes) -> dict[int, tuple[str, int, int]]:
         """Line start -> (crawler, token offset, line end) for lines naming a crawler."""
         out: dict[int, tuple[str, int, int]] = {}
-        for token, name in TOKENS:
-            pos = chunk.find(token)
+        for needle, family in _COARSE:
+            pos = chunk.find(needle)
             while pos >= 0:
                 start = chunk.rfind(b"\n", 0, pos) + 1
                 end = chunk.find(b"\n", pos)
                 end = len(chunk) if end < 0 else end
-                out.setdefault(start, (name, pos, end))
-                pos = chunk.find(token, end)
+                if start not in out:
+                    for token, name in family:
+                        at = chunk.find(token, start, end)
+                        if at >= 0:
+                            out[start] = (name, at, end)
+                            break
+                pos = chunk.find(needle, end)
         return out
 
     def _claim_groups(self, chunk: bytes, claims: dict[int, tuple[str, int, int]], parsed: set[int],
