@@ -149,6 +149,16 @@ def no_worker_reason(host: str) -> str:
             f"'dask worker SCHEDULER --name {host}' (or --resources {host}=1)")
 
 
+def share(client: Any, value: Any) -> Any:
+    """One future holding `value` on every worker, sent once per scan.
+
+    ``client.scatter`` splits a list, tuple, set or dict into one future per element: a
+    scope of 20,000 hosts became 20,000 futures and every task depended on all of them
+    (seconds of graph handling per task). Wrapping the value keeps it a single future.
+    """
+    return client.scatter([value], broadcast=True, hash=True)[0]
+
+
 def windowed(items: Sequence[T], size: int) -> Iterator[list[T]]:
     """Consecutive slices of at most `size` items."""
     for i in range(0, len(items), max(1, size)):

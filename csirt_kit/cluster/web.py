@@ -17,7 +17,7 @@ from typing import Any
 
 from csirt_kit.cluster.check import verify_workers
 from csirt_kit.cluster.connect import ClusterSettings, cluster_settings
-from csirt_kit.cluster.stream import ClusterLost, Job, stream, windowed
+from csirt_kit.cluster.stream import ClusterLost, Job, share, stream, windowed
 from csirt_kit.cluster.worker import Done, rules_for, since, worker_name
 from csirt_kit.config import Config
 from csirt_kit.models import Finding
@@ -68,7 +68,7 @@ def cluster_scan_web(client: Any, store: Store, config: Config | None, ruleset: 
     planned, scope = plan_targets(store, targets, allow_hosts)
     started = time.monotonic()
     compiled = client.scatter(ruleset.compiled, broadcast=True, hash=True) if ruleset else None
-    scope_ref = client.scatter(scope, broadcast=True, hash=True)
+    scope_ref = share(client, scope)
     rules_hash = ruleset.rules_hash if ruleset else ""
     jobs: deque[Job[list[WebTarget]]] = deque(
         Job(batch, scan_web_batch, (rules_hash, compiled, scope_ref, settings, batch, yara_timeout))
