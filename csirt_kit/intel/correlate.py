@@ -118,6 +118,28 @@ def _may_concern(attributes: str, products: Collection[str] | None) -> bool:
     return False
 
 
+def _active_objects(conn: sqlite3.Connection, wanted: Sequence[tuple[str, str, dict[str, Any]]],
+                    now: str) -> set[tuple[str, str]]:
+    """(source, object key) of the wanted objects that have an active CVE or CPE row."""
+    values: set[tuple[str, str]] = set()
+    for _source, _key, attributes in wanted:
+        for _relation, type_, value in attributes.values():
+            if type_ in ("vulnerability", "cpe"):
+                text = value.strip()
+                values.update({(type_, value), (type_, text), (type_, text.upper()), (type_, text.lower())})
+    found = {(r[0], r[1]) for r in conn.execute(  # index lookups by the objects' own values
+        "SELECT i.source, i.object_key FROM json_each(?) k CROSS JOIN indicators i INDEXED BY"
+        " indicators_type_value WHERE i.type = k.value ->> 0 AND i.value = k.value ->> 1"
+        " AND i.object_key <> '' AND (i.expires = '' OR i.expires > ?)",
+        (json.dumps(sorted(values)), now))}
+    if all((source, key) in found for source, key, _a in wanted):
+        return found
+    # Some object has no active row among its own values: ask every row (exact, slower).
+    return {(r[0], r[1]) for r in conn.execute(
+        "SELECT DISTINCT source, object_key FROM indicators WHERE object_key <> ''"
+        " AND type IN ('vulnerability', 'cpe') AND (expires = '' OR expires > ?)", (now,))}
+
+
 def vuln_records(conn: sqlite3.Connection, now: str,
                  products: Collection[str] | None = None) -> list[VulnRecord]:
     """CVE records from active vulnerability objects and from events' loose CVE + CPE attributes.
@@ -130,9 +152,7 @@ def vuln_records(conn: sqlite3.Connection, now: str,
         "SELECT source, key, event_uuid, attributes FROM intel_objects")
         if _may_concern(attributes, products)]
     if wanted:
-        active = {(r[0], r[1]) for r in conn.execute(
-            "SELECT DISTINCT source, object_key FROM indicators WHERE object_key <> ''"
-            " AND type IN ('vulnerability', 'cpe') AND (expires = '' OR expires > ?)", (now,))}
+        active = _active_objects(conn, [(w[0], w[1], json.loads(w[3])) for w in wanted], now)
         for source, key, event, attributes in wanted:
             if (source, key) in active:
                 records.extend(records_from_object(source, event, json.loads(attributes)))

@@ -100,7 +100,8 @@ def fill(store: Store, items: list[Asset], seed: int = 5, about: list[Asset] | N
             ("cpe:2.3:o:hikvision:ds-7608ni-k2_firmware:*:*:*:*:*:*:*:*", "4.1.30"),
             ("cpe:2.3:a:wordpress:wordpress:*:*:*:*:*:*:*:*", "5.5"),
             ("cpe:2.3:a:other:product:*:*:*:*:*:*:*:*", ""),
-            ("cpe:2.3:a:wordpress:wordpress:5.0.1:*:*:*:*:*:*:*", "")]):
+            ("cpe:2.3:a:wordpress:wordpress:5.0.1:*:*:*:*:*:*:*", ""),
+            ("cpe:2.3:a:wordpress:wordpress:*:*:*:*:*:*:*:*", "9.0")]):  # its row expired
         key = f"obj{n}"
         attrs = {"a": ["id", "vulnerability", f"CVE-2024-{1000 + n}"],
                  "b": ["vulnerable-configuration", "cpe", cpe], "c": ["cvss-score", "float", "8.1"]}
@@ -108,7 +109,7 @@ def fill(store: Store, items: list[Asset], seed: int = 5, about: list[Asset] | N
             attrs["d"] = ["version-end-excluding", "text", end]
         objects.append((key, "vulnerability", attrs))
         rows.append((f"v{n}", "vulnerability", f"CVE-2024-{1000 + n}", "ev1", key, "id", "", 0, "", "",
-                     0, "", ""))
+                     0, PAST if n == 4 else "", ""))
     rows.append(("loose1", "vulnerability", "CVE-2023-0001", "ev3", "", "", "", 0, "", "", 0, "", ""))
     rows.append(("loose2", "cpe", "cpe:2.3:a:wordpress:wordpress:5.3.1:*:*:*:*:*:*:*", "ev3", "", "", "",
                  0, "", "", 0, "", ""))

@@ -49,3 +49,14 @@ def test_asset_without_ips_or_hosts(store: Store) -> None:
 
     fill(store, [Asset("bare", "Bare", "server")], about=assets())
     assert correlate(store).findings == ()
+
+
+def test_cve_objects_all_active_take_the_index_path(store: Store) -> None:
+    fill(store, assets())
+    with store.write() as conn:  # without the object whose row expired, no full pass is needed
+        conn.execute("DELETE FROM intel_objects WHERE key = 'obj4'")
+    full = correlate(store, full_scan=True)
+    fast = correlate(store)
+    assert _view(fast.findings) == _view(full.findings)
+    assert {f.evidence["cve"] for f in fast.findings if f.kind == "vuln.software"} == {
+        "CVE-2023-0001", "CVE-2024-1000", "CVE-2024-1001", "CVE-2024-1003"}
