@@ -67,24 +67,32 @@ class Vocabulary:
     def _words(self, text: str) -> list[str]:
         return _WORD.findall(normalize_text(text))
 
+    def words(self, text: str) -> list[str]:
+        """The normalised words of a text (a-z and 0-9 runs), as every matcher here sees them."""
+        return self._words(text)
+
     def strong_terms_in(self, text: str) -> list[str]:
         """Strong terms (words, phrases, fragments, patterns) in a text, in order of first sight."""
         return self._strong(self._words(text))
 
-    def _phrases(self, words: list[str], wanted: tuple[str, ...]) -> list[str]:
-        found: dict[str, None] = {}
+    def strong_terms_of(self, words: list[str]) -> list[str]:
+        """strong_terms_in for words already cut by words()."""
+        return self._strong(words)
+
+    def _phrases(self, words: list[str], distinct: dict[str, None], wanted: tuple[str, ...]) -> list[str]:
         starts = self._starts or {}
-        for i, w in enumerate(words):
-            for phrase in starts.get(w, ()):
-                if tuple(words[i:i + len(phrase)]) == phrase:
-                    found.setdefault(" ".join(phrase), None)
-        return [p for p in found if p in wanted]
+        candidates = [" ".join(p) for w in distinct if w in starts for p in starts[w]]
+        if not candidates:
+            return []
+        joined = f" {' '.join(words)} "
+        return [p for p in candidates if p in wanted and f" {p} " in joined]
 
     def _strong(self, words: list[str]) -> list[str]:
-        found: dict[str, None] = dict.fromkeys(self._phrases(words, self.phrases))
+        distinct = dict.fromkeys(words)
+        found: dict[str, None] = dict.fromkeys(self._phrases(words, distinct, self.phrases))
         # Each distinct word is tested once: pages repeat their words a lot.
         word_re, fragment_re = self._word_re, self._fragment_re
-        for w in dict.fromkeys(words):
+        for w in distinct:
             if (w in self.strong or (word_re is not None and word_re.fullmatch(w))
                     or (fragment_re is not None and fragment_re.search(w))):
                 found.setdefault(w, None)
@@ -95,8 +103,9 @@ class Vocabulary:
         return self._weak(self._words(text))
 
     def _weak(self, words: list[str]) -> list[str]:
-        found: dict[str, None] = dict.fromkeys(self._phrases(words, self.weak_phrases))
-        for w in dict.fromkeys(words):
+        distinct = dict.fromkeys(words)
+        found: dict[str, None] = dict.fromkeys(self._phrases(words, distinct, self.weak_phrases))
+        for w in distinct:
             if w in self.weak:
                 found.setdefault(w, None)
         return list(found)

@@ -253,9 +253,9 @@ def inspect_page(body: bytes, url: str, vocabulary: Vocabulary, home: tuple[str,
             sig.head_terms[name] = terms
     text = " ".join(" ".join(parser.text).split())[:MAX_TEXT]
     sig.text = text
-    words = set(re.findall(r"[a-z0-9]+", normalize_text(text)))
-    sig.context = sorted(words & CONTEXT_WORDS)
-    sig.text_terms = vocabulary.strong_terms_in(text)
+    words = vocabulary.words(text)
+    sig.context = sorted(set(words) & CONTEXT_WORDS)
+    sig.text_terms = vocabulary.strong_terms_of(words)
     for chunk in parser.fancy[:200]:
         chunk = " ".join(chunk.split())
         terms = vocabulary.terms_in(chunk)
