@@ -8,6 +8,7 @@ a page identical for every identity gives nothing.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from .conftest import City, kinds, page
+from .conftest import City, Route, kinds, page
 
 CLEAN = page("Dinas Kesehatan", "<p>Jadwal vaksinasi dan layanan puskesmas kota.</p>"
              "<nav><a href='/profil'>Profil</a> <a href='https://kemkes.go.id/'>Kemenkes</a></nav>")
@@ -185,3 +186,15 @@ def city_resolve(city: City) -> str:
     """The current *.kab.test mapping of the city's config."""
     text = city.config.read_text()
     return text.split('"*.kab.test" = "', 1)[1].split('"', 1)[0]
+
+
+def test_per_host_limit_holds_across_identities(city: City) -> None:
+    city.configure(per_host=1, workers=8)
+    for name in ("p1", "p2"):
+        city.sites.hosts[f"{name}.kota.test"] = {"/": Route(body=CLEAN, delay=0.05)}
+    city.inventory(("web-p1", "http://p1.kota.test/", "active"), ("web-p2", "http://p2.kota.test/", "active"))
+    city.scan("--no-rules")
+    for host in ("p1.kota.test", "p2.kota.test"):
+        hits = sorted((h for h in city.sites.log if h.host == host and h.path == "/"), key=lambda h: h.start)
+        assert len(hits) == 4 and len({h.ua for h in hits}) == 3  # four identities, three user agents
+        assert all(a.end <= b.start for a, b in itertools.pairwise(hits)), "overlapping requests"
