@@ -198,3 +198,9 @@ def test_per_host_limit_holds_across_identities(city: City) -> None:
         hits = sorted((h for h in city.sites.log if h.host == host and h.path == "/"), key=lambda h: h.start)
         assert len(hits) == 4 and len({h.ua for h in hits}) == 3  # four identities, three user agents
         assert all(a.end <= b.start for a, b in itertools.pairwise(hits)), "overlapping requests"
+
+
+def test_duplicate_identity_names_are_a_config_error(city: City) -> None:
+    city.configure(identities=[{"name": "x", "user_agent": "UA"}, {"name": "x", "user_agent": "UA2"}])
+    result = city.cli(["scan", "web", "--no-rules"], expect=2)
+    assert "names must be different" in result.stderr

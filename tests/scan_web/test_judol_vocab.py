@@ -105,3 +105,16 @@ def test_bad_list_file_names_file_and_line(tmp_path: Path) -> None:
         load_vocabulary(_config(tmp_path, f'[judol]\nkeywords_file = "{tmp_path / "missing.txt"}"\n'))
     assert "missing.txt" in str(err.value)
 
+
+
+def test_environment_override_adds_keywords(tmp_path: Path) -> None:
+    cfg = load_config(str(_config(tmp_path, "").path), env={"CSIRT_KIT_JUDOL__KEYWORDS": "mega888,~undian"})
+    assert load_vocabulary(cfg).terms_in("mega888") == ["mega888"]
+
+
+def test_bad_config_entries_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_vocabulary(_config(tmp_path, '[judol]\nkeywords = ["ok", "*two words"]\n'))
+    assert "[judol] keywords:2" in str(err.value)
+    with pytest.raises(ConfigError):
+        load_vocabulary(_config(tmp_path, "[judol]\nkeywords = 5\n"))
