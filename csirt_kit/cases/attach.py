@@ -23,8 +23,11 @@ def _folder(store: Store, key: str) -> Path:
 
 
 def send_evidence(store: Store, backend: CaseBackend, key: str, target: str, kind: str,
-                  max_bytes: int) -> str:
-    """Bundle the case's findings and attach it unless the target has it; returns what was done."""
+                  max_bytes: int, fresh: bool = False) -> str:
+    """Bundle the case's findings and attach it unless the target has it; returns what was done.
+
+    ``fresh``: the target was created by this very step, so it has no attachments to list.
+    """
     try:
         from csirt_kit.evidence.bundle import build_bundle
     except ImportError:
@@ -46,8 +49,8 @@ def send_evidence(store: Store, backend: CaseBackend, key: str, target: str, kin
     elif bundle.size > max_bytes:
         text = (f"Evidence bundle {bundle.path} is {bundle.size} bytes, over the attachment cap of "
                 f"{max_bytes} (cases.thehive.attachment_max_mb): not attached")
-    elif any(f.sha256 == bundle.sha256 or bundle.sha256[:16] in f.name
-             for f in backend.attachments(target, kind)):
+    elif not fresh and any(f.sha256 == bundle.sha256 or bundle.sha256[:16] in f.name
+                           for f in backend.attachments(target, kind)):
         return f"bundle sha256 {bundle.sha256} is already attached"
     else:
         sent = backend.attach(target, str(bundle.path), kind)

@@ -156,16 +156,17 @@ class _Drain:
             set_task_ids(self.store, key, done)
         if observables and not (inline and kind == "alert"):
             self.backend.add_observables(case_id, observables, kind)
-        self._evidence(key, case_id, kind, item, progress)
+        # a case or alert this very try created (not one found) has no attachments to list
+        self._evidence(key, case_id, kind, item, progress, fresh=fresh)
         self._done([item, *extra_obs], key, f"{kind.capitalize()} written to {self.backend.where} as "
                    f"{case_id} ({len(done)} task(s), {len(observables)} observable(s))")
         return str(case_id), kind
 
     def _evidence(self, key: str, case_id: str, kind: str, item: OutboxItem,
-                  progress: dict[str, Any]) -> None:
+                  progress: dict[str, Any], fresh: bool = False) -> None:
         """Attach the evidence bundle of the case's findings as the last part of a create or join."""
         if self.evidence and not progress.get("evidence"):
-            send_evidence(self.store, self.backend, key, case_id, kind, self.max_attachment)
+            send_evidence(self.store, self.backend, key, case_id, kind, self.max_attachment, fresh)
             progress["evidence"] = True
             self._save(item, progress)
 
