@@ -180,8 +180,14 @@ def dask_cluster(folder: Path, workers: int, others: Others) -> Iterator[Any]:
                     p.wait()
 
 
-def task_overhead(client: Any, tasks: int) -> dict[str, float]:
-    """Milliseconds per empty task: one at a time (round trip) and streamed (64 in flight)."""
+def task_overhead(client: Any, tasks: int, others: Others) -> dict[str, float]:
+    """Milliseconds per empty task: one at a time (round trip) and streamed (64 in flight);
+    CPU an idle scheduler and idle workers use per second (heartbeats, event loops)."""
+    before = others.snapshot()
+    time.sleep(5.0)
+    after = others.snapshot()
+    idle = {f"idle_cpu_per_s_{k}": round(cpu_delta(before.get(k, {}), v) / 5.0, 3) for k, v in after.items()
+            if k in ("scheduler", "workers")}
     for i in range(10):
         client.submit(noop, i, pure=False).result()
     t = time.perf_counter()
@@ -196,7 +202,7 @@ def task_overhead(client: Any, tasks: int) -> dict[str, float]:
     t = time.perf_counter()
     verify_workers(client)  # what every cluster scan does first
     verify = time.perf_counter() - t
-    return {"verify_workers_s": round(verify, 2), "round_trip_ms": round(single * 1000, 2),
+    return {**idle, "verify_workers_s": round(verify, 2), "round_trip_ms": round(single * 1000, 2),
             "streamed_ms": round((time.perf_counter() - t) / tasks * 1000, 2)}
 
 
@@ -210,7 +216,10 @@ def main() -> None:
     ap.add_argument("--log-file-mb", type=int, default=16)
     ap.add_argument("--log-range-mb", type=int, default=16)
     ap.add_argument("--file-batch-mb", type=int, default=8)
-    ap.add_argument("--parts", default="logs,files,web")
+    ap.add_argument("--site-roots", type=int, default=400,
+                    help="webroots scanned one root per site (as the inventory gives them) in part files-sites")
+    ap.add_argument("--indicators", type=int, default=5000, help="IP indicators besides the planted ones")
+    ap.add_argument("--parts", default="logs,files,files-sites,web")
     ap.add_argument("--modes", default="single,1,2")
     ap.add_argument("--tasks", type=int, default=500)
     ap.add_argument("--profile", action="store_true")
@@ -256,16 +265,19 @@ def main() -> None:
         shutil.copyfile(db0, path)
         return open_store(path)
 
-    inds = indicators()
+    inds = indicators(args.indicators)
     lrules = load_rules(None, scopes=("logs",))
     frules = load_rules(None, scopes=FILE_SCOPES)
     wrules = load_rules(None, scopes=("web",))
     lset = LogSettings()
     fopts = FileOptions(content_cache=False, stat_cache=False)
     ccfg = ClusterSettings(log_range_bytes=args.log_range_mb << 20, file_batch_bytes=args.file_batch_mb << 20)
-    roots = [(Path(r), a) for r, a in prov.webroots]
+    roots: list[Any] = [(Path(r), None) for r in prov.server_roots]
+    site_roots: list[Any] = [(Path(r), a) for r, a in prov.webroots[: args.site_roots]]
+    site_mb = sum(os.path.getsize(os.path.join(d, f)) for r, _ in site_roots for d, _, fs in os.walk(r)
+                  for f in fs) / 2**20
     targets = [LogTarget((p,), a) for p, a in prov.logs]
-    sizes = {"logs": (log_mb, "MB/s"), "files": (www_mb, "MB/s"), "web": (len(urls), "sites/s")}
+    sizes = {"logs": (log_mb, "MB/s"), "files": (www_mb, "MB/s"), "files-sites": (site_mb, "MB/s"), "web": (len(urls), "sites/s")}
     others = Others()
     rows: list[dict[str, Any]] = []
     single: dict[str, list[Any]] = {}
@@ -292,6 +304,7 @@ def main() -> None:
             "logs": lambda: _merge([scan_logs([p], asset_id=a, rules=lrules, indicators=matcher,
                                               settings=lset) for p, a in prov.logs]),
             "files": lambda: scan_files(frules, roots, options=fopts),
+            "files-sites": lambda: scan_files(frules, site_roots, options=fopts),
         }
         matcher = IocMatcher(inds)
         if "single" in modes:
@@ -307,13 +320,15 @@ def main() -> None:
         for mode in (x for x in modes if x != "single"):
             n = int(mode)
             with dask_cluster(base, n, others) as client:
-                overhead[n] = task_overhead(client, args.tasks)
+                overhead[n] = task_overhead(client, args.tasks, others)
                 print(json.dumps({"workers": n, **overhead[n]}), file=sys.stderr, flush=True)
                 cl: dict[str, Callable[[], Any]] = {
                     "logs": lambda c=client: cluster_scan_logs(c, lrules, targets, indicators=inds,
                                                                settings=lset, cluster=ccfg),
                     "files": lambda c=client: cluster_scan_files(c, frules, roots, options=fopts,
                                                                  settings=ccfg),
+                    "files-sites": lambda c=client: cluster_scan_files(c, frules, site_roots, options=fopts,
+                                                                       settings=ccfg),
                 }
                 for part in parts:
                     prof = base / f"profile-{part}-{n}.txt" if args.profile else None
@@ -328,7 +343,9 @@ def main() -> None:
     doc = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
            "sizes": {"sites_served": len(prov.sites), "web_sites_scanned": len(urls),
                      "webroot_sites": len(prov.webroots), "webroot_files": len(www_files),
-                     "webroot_mb": round(www_mb, 1), "log_files": len(prov.logs), "log_mb": round(log_mb, 1),
+                     "webroot_mb": round(www_mb, 1), "server_roots": len(roots),
+                     "site_roots": len(site_roots), "site_roots_mb": round(site_mb, 1),
+                     "indicators": len(inds), "log_files": len(prov.logs), "log_mb": round(log_mb, 1),
                      "generate_s": gen_s},
            "cluster": {"log_range_mb": args.log_range_mb, "file_batch_mb": args.file_batch_mb,
                        "web_batch_hosts": ccfg.web_batch_hosts},

@@ -7,8 +7,8 @@ own web shell, cloaking, defacement ... sites. Written once under a folder and r
 
   sites.pickle         the DemoSite list (what the loopback server serves)
   inventory.csv        one row per site (the demo's columns)
-  www/<server>/<host>/ webroots of the first `webroot_sites` sites: the demo's files plus
-                       a few plain PHP files each (compromised copies carry the samples)
+  www/<server>/<host>/ webroots of `webroot_sites` sites (every compromised copy, then an
+                       even spread): the demo's files plus a few plain PHP files each
   logs/<server>/access-N.log  combined logs of `log_mb` in total, in files of `log_file_mb`,
                        with SQL injection, scanner user agents and known-bad IPs mixed in
 
@@ -41,8 +41,13 @@ class Province:
     root: Path
     sites: tuple[DemoSite, ...]
     inventory_csv: Path
-    webroots: tuple[tuple[str, str], ...]  # (folder, asset id)
+    webroots: tuple[tuple[str, str], ...]  # (folder, asset id), compromised sites first
     logs: tuple[tuple[str, str], ...]  # (file, asset id)
+
+    @property
+    def server_roots(self) -> list[str]:
+        """The hosting servers' folders that hold the webroots (one root per server)."""
+        return sorted({str(Path(r).parent) for r, _ in self.webroots})
 
     @property
     def active_urls(self) -> list[str]:
@@ -130,9 +135,12 @@ def make_province(root: Path, sites: int = 20000, webroot_sites: int = 4000, log
     inv = root / "inventory.csv"
     if not inv.exists():
         write_csv(inv, [site_row(s) for s in all_sites])
-    # Webroots of an even spread of sites, so every kind of compromise is among them.
+    # Webroots of every compromised site, then an even spread of the others.
+    from csirt_kit.demo.server import COMPROMISED
+
+    bad = [s for s in all_sites if s.profile in COMPROMISED]
     step = max(1, len(all_sites) // max(1, webroot_sites))
-    chosen = all_sites[::step][:webroot_sites]
+    chosen = (bad + [s for s in all_sites[::step] if s.profile not in COMPROMISED])[:webroot_sites]
     www = root / "www"
     done_mark = www / f".done-{len(chosen)}"
     rnd = random.Random(7)
