@@ -80,7 +80,8 @@ def prefilter_terms(vocab: Any) -> tuple[str, ...]:
         words.update(phrase.split())
     for pattern in vocab.patterns:  # the letters of a regex entry (slot\d{2,} -> slot)
         words.update(_WORD.findall(re.sub(r"\\[a-zA-Z]|\{[^}]*\}|\[[^\]]*\]", " ", pattern)))
-    return tuple(sorted(w for w in words if len(w) >= 3))
+    # digits alone ("bet 200", "new member 100") come with a word that is kept
+    return tuple(sorted(w for w in words if len(w) >= 3 and not w.isdigit()))
 
 
 @dataclass(frozen=True)
