@@ -189,3 +189,13 @@ def test_city_pages_stay_quiet_with_the_bundled_rules_too(city: City) -> None:
                      for i, n in enumerate(CITY_PAGES)])
     doc = city.scan()  # bundled rules plus the test rules
     assert [f for f in doc["findings"] if not (f["rule"] or "").startswith("web/test_")] == []
+
+
+def test_visible_links_to_news_about_gambling_are_not_gambling_links() -> None:
+    news = page("Berita", "<p>Baca juga:</p>"
+                "<a href='https://news.example/2024/bahaya-judi-online-bagi-remaja'>Bahaya judi online</a>"
+                "<a href='https://www.komdigi.go.id/berita/satgas-blokir-situs-judi'>Satgas blokir situs judi</a>"
+                "<a href='https://bank.example/promo'>Jackpot undian tabungan</a>")
+    assert verdicts(news) == {}
+    spam = page("Berita", "<a href='https://cdn.example/slot-gacor-maxwin'>Daftar</a>")
+    assert verdicts(spam)["web.judol_content"][0] == "medium"

@@ -275,8 +275,16 @@ def _link(href: str, how: str, text: str, page: str, home: tuple[str, ...], voca
     parts = urlsplit(absolute)
     host = (parts.hostname or "").lower()
     offsite = parts.scheme in ("http", "https") and bool(host) and is_foreign(host, home)
-    gambling = offsite and (vocab.is_gambling_domain(host) or bool(vocab.strong_terms_in(text))
-                            or vocab.is_gambling_slug(unquote(parts.path + " " + parts.query)))
+    gambling = False
+    if offsite:
+        words = vocab.words(f"{text} {unquote(parts.path)} {unquote(parts.query)}")
+        terms = vocab.strong_terms_of(words)
+        if how:
+            gambling = vocab.is_gambling_domain(host) or bool(vocab.terms_in(" ".join(words)))
+        else:
+            # A visible link needs selling words: "baca juga: bahaya judi online" links to news.
+            gambling = vocab.is_gambling_domain(host) or (
+                bool(_promotional(terms)) and not CONTEXT_WORDS.intersection(words))
     return Link(absolute[:300], host, text, how, offsite, gambling)
 
 
