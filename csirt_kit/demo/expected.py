@@ -80,7 +80,8 @@ def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
         return [("yara.web", "webshell", f"{url}{c.SHELL_PATH}", "shell login page, linked from home",
                  "")]
     if site.profile == "cloaking":
-        return [("web.cloaking", "judol", url, "spam only in Googlebot's copy", "")]
+        return [("web.cloaking", "judol", url, "spam only in Googlebot's copy", ""),
+                ("web.judol_content", "judol", url, "gambling title and text in the copies for Google", "")]
     if site.profile == "mobile-redirect":
         return [("web.redirect", "judol", url, f"302 to {c.GAMBLING_DOMAINS[0]}", "")]
     if site.profile == "redirect":
@@ -94,7 +95,8 @@ def _web(site: DemoSite) -> list[tuple[str, str, str, str, str]]:
     if site.profile == "miner":
         return [("yara.web", "miner", url, "miner script tag", "")]
     if site.profile == "doorway":
-        return [("yara.web", "judol", url, "hidden gambling links", "")]
+        return [("yara.web", "judol", url, "hidden gambling links", ""),
+                ("web.hidden_links", "judol", url, "off-screen block of gambling links", "")]
     return []
 
 
