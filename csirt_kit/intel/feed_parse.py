@@ -10,11 +10,9 @@ name from either side; a pool that breaks hands the rest back to this process.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Generator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -97,6 +95,17 @@ def _settings(builder: RowBuilder) -> dict[str, Any]:
     return {f.name: getattr(builder, f.name) for f in fields(builder) if f.name in keep}
 
 
+def _pool(workers: int, builder: RowBuilder) -> Executor:
+    """Worker processes that each hold a RowBuilder set up like `builder`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: the child starts with the modules already imported and never re-runs a caller's
+    # script (forkserver/spawn would); it only parses, touching no lock, store or thread here.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(_settings(builder),))
+
+
 def _read(loc: Location, uuid: str) -> tuple[bytes, str]:
     name = f"{uuid}.json"
     return loc.read(name), loc.where(name)
@@ -114,13 +123,11 @@ def parsed_events(loc: Location, todo: Sequence[str], builder: RowBuilder,
                 continue
             yield parse_event(builder, uuid, data, where)
         return
-    # fork: the child starts with the modules already imported and never re-runs a caller's
-    # script (forkserver/spawn would); it only parses, touching no lock, store or thread here.
-    context = multiprocessing.get_context("fork")
     window: deque[tuple[str, Future[Parsed] | Parsed]] = deque()
     left = deque(todo)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(_settings(builder),)) as pool:
+    from concurrent.futures.process import BrokenProcessPool  # (loaded only when used)
+
+    with _pool(workers, builder) as pool:
         try:
             while left or window:
                 while left and len(window) < 3 * workers + 2:
