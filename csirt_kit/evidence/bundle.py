@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from csirt_kit.errors import UsageError
-from csirt_kit.evidence.blobs import blob_root, check_blob, read_compressed
+from csirt_kit.evidence.blobs import blob_path, blob_root, check_blob, read_compressed
 from csirt_kit.evidence.collect import evidence_json
 from csirt_kit.evidence.records import EvidenceFile, evidence_of
 from csirt_kit.findings import get_finding
@@ -63,7 +63,12 @@ def _finding_doc(f: Finding) -> dict[str, Any]:
             "indicator": f.indicator, "tags": list(f.tags), "first_seen": f.first_seen}
 
 
-def _member(store: Store, ef: EvidenceFile) -> tuple[dict[str, Any], tuple[str, bytes] | None]:
+# A member's bytes, or the blob file to copy them from when the archive is written (file
+# copies can be megabytes each: only one is in memory at a time).
+Member = bytes | Path
+
+
+def _member(store: Store, ef: EvidenceFile) -> tuple[dict[str, Any], tuple[str, Member] | None]:
     doc = ef.to_dict()
     if not ef.sha256:
         return {**doc, "status": "not stored", "path": None}, None
@@ -76,9 +81,10 @@ def _member(store: Store, ef: EvidenceFile) -> tuple[dict[str, Any], tuple[str, 
     if data is None:
         return {**doc, "status": "corrupt", "path": None,
                 "note": (ef.note + "; " if ef.note else "") + "blob does not match its sha256"}, None
-    if ef.role in DEFANGED_ROLES:
+    if ef.role in DEFANGED_ROLES and root is not None:
         name = f"blobs/{ef.sha256}.gz"
-        return {**doc, "status": "ok", "path": name, "defanged": "gzip"}, (name, compressed)
+        return ({**doc, "status": "ok", "path": name, "defanged": "gzip"},
+                (name, blob_path(root, ef.sha256)))
     name = f"blobs/{ef.sha256}.{'json' if ef.role == 'evidence' else 'txt'}"
     return {**doc, "status": "ok", "path": name}, (name, data)
 
@@ -95,14 +101,14 @@ def resolve(store: Store, fingerprints: Sequence[str]) -> list[Finding]:
 class Contents:
     """What goes into a bundle: archive name -> bytes, and the manifest's counts."""
 
-    members: dict[str, bytes]
+    members: dict[str, Member]
     findings: int
     missing: int
 
 
 def contents(store: Store, findings: Sequence[Finding]) -> Contents:
     """The manifest, each finding's evidence JSON, and the blobs."""
-    members: dict[str, bytes] = {}
+    members: dict[str, Member] = {}
     docs = []
     missing = 0
     for f in findings:
@@ -130,7 +136,11 @@ def contents(store: Store, findings: Sequence[Finding]) -> Contents:
     return Contents(members, len(docs), missing)
 
 
-def _write_zip(out: BinaryIO, members: dict[str, bytes]) -> None:
+def _bytes(member: Member) -> bytes:
+    return member.read_bytes() if isinstance(member, Path) else member
+
+
+def _write_zip(out: BinaryIO, members: dict[str, Member]) -> None:
     with zipfile.ZipFile(out, "w") as zf:
         for name in sorted(members):
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
@@ -138,18 +148,19 @@ def _write_zip(out: BinaryIO, members: dict[str, bytes]) -> None:
             info.external_attr = 0o644 << 16
             # gzip blobs are compressed already; deflating them again only costs time
             info.compress_type = zipfile.ZIP_STORED if name.endswith(".gz") else zipfile.ZIP_DEFLATED
-            zf.writestr(info, members[name])
+            zf.writestr(info, _bytes(members[name]))
 
 
-def _write_tar(out: BinaryIO, members: dict[str, bytes]) -> None:
+def _write_tar(out: BinaryIO, members: dict[str, Member]) -> None:
     with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz, \
             tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(members):
+            data = _bytes(members[name])
             info = tarfile.TarInfo(name)
-            info.size, info.mtime, info.mode = len(members[name]), 0, 0o644
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(members[name]))
+            tar.addfile(info, io.BytesIO(data))
 
 
 def _check_format(fmt: str) -> None:
@@ -157,7 +168,7 @@ def _check_format(fmt: str) -> None:
         raise UsageError(f"unknown bundle format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
 
 
-def _write(members: dict[str, bytes], folder: Path, fmt: str) -> tuple[Path, str, int]:
+def _write(members: dict[str, Member], folder: Path, fmt: str) -> tuple[Path, str, int]:
     """Write the archive to a temp file in folder; returns (temp path, sha256, size)."""
     _check_format(fmt)
     try:
