@@ -123,3 +123,18 @@ def test_crash_between_events_keeps_whole_events_and_rerun_completes(
     assert len(_rows(store)) == EVENTS * PER_EVENT
     assert store.conn.execute("SELECT COUNT(DISTINCT value) FROM indicators").fetchone()[0] == \
         EVENTS * PER_EVENT
+
+
+def _die(settings: dict[str, Any]) -> None:
+    import os
+
+    os._exit(3)  # the parse process dies at start (killed, out of memory...)
+
+
+def test_broken_pool_hands_the_rest_back(tmp_path: Path, big_feed: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feed_parse, "_start_worker", _die)
+    store = open_store(tmp_path / "s.db")
+    result = _sync(tmp_path, store, big_feed, 1)
+    assert result.status == "ok" and result.events_fetched == EVENTS
+    assert len(_rows(store)) == EVENTS * PER_EVENT
