@@ -208,6 +208,8 @@ def _batches(targets: Iterator[FileTarget], options: FileOptions) -> Iterator[li
 
 def result_findings(result: FileResult, asset_id: str | None, seen: str) -> list[Finding]:
     """One yara.file finding per hit; the locus is the file's absolute path."""
+    if not result.hits:
+        return []
     evidence = {"path": result.path, "sha256": result.sha256, "size": result.size,
                 "mtime": iso(_utc(result.mtime))}
     return [hit_to_finding(h, kind=KIND, asset_id=asset_id, locus=result.path,
@@ -340,7 +342,8 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
         progress("files", done + plan.unchanged, None)
 
     def on_unchanged(result: FileResult, asset_id: str | None) -> None:
-        findings.extend(result_findings(result, asset_id, seen))
+        if result.hits:
+            findings.extend(result_findings(result, asset_id, seen))
         if plan.unchanged % 1000 == 0:
             progress("files", done + plan.unchanged, None)
 
