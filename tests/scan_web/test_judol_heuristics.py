@@ -199,3 +199,15 @@ def test_visible_links_to_news_about_gambling_are_not_gambling_links() -> None:
     assert verdicts(news) == {}
     spam = page("Berita", "<a href='https://cdn.example/slot-gacor-maxwin'>Daftar</a>")
     assert verdicts(spam)["web.judol_content"][0] == "medium"
+
+
+def test_injected_title_is_found_on_a_page_that_reports_on_the_police() -> None:
+    html = page("Slot Gacor Hari Ini Maxwin", "<p>Dinas Kominfo dan Polres Kota menggelar sosialisasi "
+                "keamanan siber.</p>")
+    assert verdicts(html)["web.judol_content"][0] == "high"
+
+
+def test_gambling_links_in_noscript_are_hidden_links() -> None:
+    html = page("Dinas", "<noscript><a href='https://slot-gacor88.example/'>slot gacor</a></noscript>"
+                "<noscript><iframe src='https://www.googletagmanager.com/ns.html'></iframe></noscript>")
+    assert verdicts(html)["web.hidden_links"] == ("high", "1 hidden link(s) to gambling sites (noscript)")

@@ -26,7 +26,7 @@ from csirt_kit.judol.vocab import Vocabulary
 from csirt_kit.scan.cms.traces import is_foreign
 
 SNIPPET = 2048
-MAX_LINKS = 400
+MAX_LINKS = 3000  # spam blocks sit in footers, after the menus
 MAX_TEXT = 256 * 1024  # characters of visible text judged per copy
 # Terms a page may use when it writes about gambling rather than selling it.
 DISCUSSION_TERMS = frozenset({"judi", "judol", "judi online", "perjudian", "casino", "kasino", "poker",
@@ -105,7 +105,8 @@ class JudolSignals:
     head_terms: dict[str, list[str]] = field(default_factory=dict)
     fancy: list[dict[str, str]] = field(default_factory=list)  # {"original", "normalized", "terms"}
     text_terms: list[str] = field(default_factory=list)
-    context: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)  # warning words of the visible text
+    head_context: list[str] = field(default_factory=list)  # warning words of title and meta tags
     text: str = ""
     meta_refresh: str = ""
 
@@ -171,6 +172,8 @@ class _Parser(HTMLParser):
         how = self._hidden() or hiding(a.get("style", "")) or self._class_hiding(a)
         if "hidden" in a and not how:
             how = "hidden attribute"
+        if tag == "noscript" and not how:
+            how = "noscript"
         self.stack.append((tag, how))
         if tag == "a" and a.get("href"):
             self.links.append((a["href"], how, []))
@@ -247,10 +250,14 @@ def inspect_page(body: bytes, url: str, vocabulary: Vocabulary, home: tuple[str,
     for href, how, parts in parser.links[:MAX_LINKS]:
         sig.links.append(_link(href, how, " ".join(" ".join(parts).split())[:200], url, home_hosts,
                                vocabulary))
+    head_words: set[str] = set()
     for name, value in parser.head.items():
+        words = vocabulary.words(value)
+        head_words.update(words)
         terms = vocabulary.terms_in(value)
         if terms:
             sig.head_terms[name] = terms
+    sig.head_context = sorted(head_words & CONTEXT_WORDS)
     text = " ".join(" ".join(parser.text).split())[:MAX_TEXT]
     sig.text = text
     words = vocabulary.words(text)
@@ -304,7 +311,7 @@ def judge(sig: JudolSignals) -> list[Verdict]:
     hidden_gambling = [lk for lk in hidden if lk.gambling]
     # display:none alone is how menus and modals hide; link-spam hides with the other tricks.
     spam_hidden = [lk for lk in hidden if lk.hidden not in ("display:none", "visibility:hidden",
-                                                             "hidden attribute")]
+                                                             "hidden attribute", "noscript")]
     if hidden_gambling:
         out.append(Verdict("web.hidden_links", "high",
                            f"{len(hidden_gambling)} hidden link(s) to gambling sites "
@@ -333,7 +340,9 @@ def judge(sig: JudolSignals) -> list[Verdict]:
     head_promo = {name: _promotional(t) for name, t in sig.head_terms.items()}
     head_promo = {k: v for k, v in head_promo.items() if v}
     head_all = sorted({c for t in sig.head_terms.values() for c in _concepts(t)})
-    if (head_promo or len(head_all) >= 3) and not sig.context:
+    # Only the head's own words can excuse it: an injected title sits on pages whose text may
+    # well report on the police or name the Kominfo office.
+    if (head_promo or len(head_all) >= 3) and not sig.head_context:
         where = ", ".join(sorted(head_promo or sig.head_terms))
         reasons.append(f"gambling terms in {where}")
         terms += [t for v in (head_promo or sig.head_terms).values() for t in v]
