@@ -83,16 +83,18 @@ class Tally:
         if status:
             self.statuses[status] += 1
 
-    def add_many(self, count: int, first: dict[str, Any], wheres: list[dict[str, Any]],
+    def add_many(self, count: int, first: dict[str, Any] | None, wheres: list[dict[str, Any]],
                  last: dict[str, Any], samples: int) -> None:
-        """Add `count` lines of this chunk at once (in line order with what the chunk added before)."""
+        """Add `count` lines of this chunk at once (in line order with what the chunk added before);
+        `first` is None when the tally began in an earlier chunk."""
         self.count += count
-        if first["line"] < self.first["line"]:
+        if first is not None and first["line"] < self.first["line"]:
             self.first = first
         if last["line"] > self.last["line"]:
             self.last = last
-        merged = {w["line"]: w for w in (*self.samples, *wheres)}
-        self.samples = [merged[k] for k in sorted(merged)][:samples]
+        if wheres:
+            merged = {w["line"]: w for w in (*self.samples, *wheres)}
+            self.samples = [merged[k] for k in sorted(merged)][:samples]
 
     def absorb(self, other: Tally, base: int, samples: int) -> None:
         """Add a later tally (its line numbers shifted by base)."""
@@ -185,8 +187,9 @@ class Candidates:
         wanted = set(starts)
         for g in groups.values():
             wanted.update(g[3])
-            wanted.add(g[1])
             wanted.add(g[2])
+            if g[1] >= 0:  # a key new in this file: its first line is needed
+                wanted.add(g[1])
         wheres: dict[int, dict[str, Any]] = {}
         line, pos = base + 1, 0
         for start in sorted(wanted):
@@ -200,10 +203,10 @@ class Candidates:
                 wheres[start] = {"path": self.path, "line": line, "timestamp": stamps[start] or None,
                                  "snippet": _snip(text)}
         for key, (count, first, last, samples, _room) in groups.items():
-            tally = self._tally(self.claims, key, wheres[first])
+            tally = self._tally(self.claims, key, wheres[first if first >= 0 else last])
             if tally:
-                tally.add_many(count, wheres[first], [wheres[s] for s in samples], wheres[last],
-                               self.samples)
+                tally.add_many(count, wheres[first] if first >= 0 else None,
+                               [wheres[s] for s in samples], wheres[last], self.samples)
 
     def _posts(self, chunk: bytes, starts: set[int]) -> None:
         """Lines of POSTs, less those to core endpoints outside upload folders (no rule wants them)."""
@@ -268,7 +271,7 @@ class Candidates:
             if g is None:
                 have = self.claims.get(key)
                 room = self.samples - (len(have.samples) if have else 0)
-                groups[key] = [1, start, start, [start], room]
+                groups[key] = [1, start if have is None else -1, start, [start] if room > 0 else [], room]
             else:
                 g[0] += 1
                 g[2] = start
