@@ -206,6 +206,23 @@ def task_overhead(client: Any, tasks: int, others: Others) -> dict[str, float]:
             "streamed_ms": round((time.perf_counter() - t) / tasks * 1000, 2)}
 
 
+def one_future(client: Any) -> None:
+    """Make this client scatter a list as one future, as stream.share does.
+
+    cluster_scan_logs scatters its indicator list with client.scatter, which makes one
+    future per indicator and every range task depends on all of them; this shows what
+    sending the list as one value would give, without changing cluster/logs.py.
+    """
+    scatter = client.scatter
+
+    def patched(data: Any, *a: Any, **kw: Any) -> Any:
+        if isinstance(data, list) and kw.get("broadcast"):
+            return scatter([data], *a, **kw)[0]
+        return scatter(data, *a, **kw)
+
+    client.scatter = patched
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "csirt-bench-province"))
@@ -223,6 +240,8 @@ def main() -> None:
     ap.add_argument("--modes", default="single,1,2")
     ap.add_argument("--tasks", type=int, default=500)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--share-indicators", action="store_true",
+                    help="send the log indicators as one future (what stream.share does), not one each")
     args = ap.parse_args()
     parts = args.parts.split(",")
     modes = args.modes.split(",")
@@ -320,6 +339,8 @@ def main() -> None:
         for mode in (x for x in modes if x != "single"):
             n = int(mode)
             with dask_cluster(base, n, others) as client:
+                if args.share_indicators:
+                    one_future(client)
                 overhead[n] = task_overhead(client, args.tasks, others)
                 print(json.dumps({"workers": n, **overhead[n]}), file=sys.stderr, flush=True)
                 cl: dict[str, Callable[[], Any]] = {
