@@ -52,7 +52,8 @@ def _writes(requests: list) -> int:
 def run_csirt(n: int, n_assets: int, folder: Path, mode: str, evidence: bool) -> dict:
     with Emulator() as hive:
         path = write_config(folder, "thehive", hive.url, timeout=10)
-        path.write_text(path.read_text() + f'mode = "{mode}"\nattach_evidence = {str(evidence).lower()}\n')
+        text = path.read_text().replace("[cases]\n", f"[cases]\nattach_evidence = {str(evidence).lower()}\n", 1)
+        path.write_text(text + f'mode = "{mode}"\n')
         config = config_at(path)
         store = open_store(folder / "bench.db")
         seed(store, [asset(i) for i in range(n_assets)], findings(n, n_assets))
