@@ -18,7 +18,7 @@ level 1 (high) raises it one step. CVEs take their CVSS score (>= 9 critical, >=
 unless asked.
 
 The work splits into shards by indicator type (ips, cidrs, hosts, urls, vulnerabilities):
-run here one after the other, or one task each on a Dask cluster
+matched here in one pass over their candidate rows, or one task each on a Dask cluster
 (``csirt_kit.cluster.correlate``); findings are built and stored only here.
 """
 
