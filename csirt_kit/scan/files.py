@@ -44,7 +44,7 @@ from csirt_kit.scan.content_cache import (
 from csirt_kit.scan.filetypes import externals_for
 from csirt_kit.scan.report import ScanError, ScanReport
 from csirt_kit.scan.rules import MatchError, RuleHit, RuleSet, hit_to_finding, to_hit
-from csirt_kit.scan.stat_cache import RACY_SECONDS, Known, Seen, Stat, stat_of
+from csirt_kit.scan.stat_cache import RACY_SECONDS, Known, Stat, StatPlan, stat_of
 from csirt_kit.scan.walk import os_reason, walk
 from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso
@@ -173,7 +173,7 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
         cached = cache.get(key) if cache else None
         if cached is not None:
             if cached or job.track:
-                out.append(FileResult(target.path, cached, sha, len(data), st.st_mtime, key=key,
+                out.append(FileResult(target.path, cached, sha, len(data), _mtime(st), key=key,
                                       stat=now if job.track else None))
             continue
         try:
@@ -188,9 +188,14 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
             cache.put(key, hits)
         if hits or (cache and job.db_path):
             out.append(FileResult(target.path, hits, sha or hashlib.sha256(data).hexdigest(),
-                                  len(data), st.st_mtime, key=key, fresh=True,
+                                  len(data), _mtime(st), key=key, fresh=True,
                                   stat=now if job.track else None))
     return out
+
+
+def _mtime(st: os.stat_result) -> float:
+    # From the nanoseconds, as for files taken from the stat cache: equal evidence either way.
+    return st.st_mtime_ns / 1e9
 
 
 def _batches(targets: Iterator[FileTarget], options: FileOptions) -> Iterator[list[FileTarget]]:
@@ -221,67 +226,9 @@ def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-class _StatPlan:
-    """The stat cache's side of one scan: what to skip, what to remember, what to forget."""
-
-    def __init__(self, store: Store | None, rules_hash: str, options: FileOptions) -> None:
-        self.store = store if options.stat_cache and options.content_cache and store_path(
-            store) else None
-        self.tag = stat_cache.rules_tag(rules_hash)
-        self.options = options
-        self.started_ns = time.time_ns()
-        self.seen: list[Seen] = []
-        self.gone: list[tuple[int, int]] = []
-        self.parsed: dict[str, tuple[RuleHit, ...]] = {}
-        self.unchanged = 0
-
-    @property
-    def mode(self) -> str:
-        """'used', 'full' (ignored this time, refreshed) or 'off'."""
-        return "off" if self.store is None else ("full" if self.options.full else "used")
-
-    def known(self, root: str) -> dict[int, Known]:
-        """Cached entries of one root (empty when the cache is off)."""
-        return stat_cache.load_root(self.store.conn, root) if self.store else {}
-
-    def reuse(self, path: str, size: int, st: Stat, known: Known) -> FileResult | None:
-        """The result of an unchanged file without reading it, or None when it must be read."""
-        if self.options.full or known.stat != st or known.rules_tag != self.tag:
-            return None
-        self.unchanged += 1
-        if not known.hits:
-            return FileResult(path, (), known.sha256, size, st[1] / 1e9)
-        hits = self.parsed.get(known.hits)
-        if hits is None:
-            hits = self.parsed[known.hits] = hits_from_json(known.hits)
-        return FileResult(path, hits, known.sha256, size, st[1] / 1e9)
-
-    def remember(self, result: FileResult, root_key: int) -> None:
-        """Note a file read (or that failed) in this scan."""
-        if self.store is None:
-            return
-        if result.stat is None or result.error or not result.sha256:
-            self.gone.append((root_key, stat_cache.key_of(result.path)))
-            return
-        seen = Seen(root_key, result.path, result.stat, result.sha256, self.tag,
-                    hits_to_json(result.hits) if result.hits else None)
-        if stat_cache.trustworthy(seen, self.started_ns, self.options.racy_seconds):
-            self.seen.append(seen)
-        else:
-            self.gone.append((root_key, stat_cache.key_of(result.path)))
-        if len(self.seen) + len(self.gone) >= self.options.stat_flush_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write what was noted so far (a crash later loses nothing already written)."""
-        if self.store is not None and (self.seen or self.gone):
-            stat_cache.save(self.store, self.seen, self.gone)
-        self.seen, self.gone = [], []
-
-
 def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dict[str, int],
-             errors: list[ScanError], plan: _StatPlan,
-             on_unchanged: Callable[[FileResult, str | None], None]) -> Iterator[FileTarget]:
+             errors: list[ScanError], plan: StatPlan,
+             on_unchanged: Callable[[str, int, Known, str | None], None]) -> Iterator[FileTarget]:
     for root, asset_id in roots:
         top = os.path.abspath(root)
         known = plan.known(top)
@@ -294,16 +241,15 @@ def _targets(roots: Sequence[tuple[Path, str | None]], max_size: int, stats: dic
             stats["files"] = stats.get("files", 0) + 1
             stats["bytes"] = stats.get("bytes", 0) + size
             entry = known.pop(stat_cache.key_of(path), None) if known else None
-            ready = plan.reuse(path, size, st, entry) if entry else None
-            if ready is not None:
-                on_unchanged(ready, asset_id)
+            if entry is not None and plan.skip(entry, st):
+                on_unchanged(path, size, entry, asset_id)
                 continue
             stats["read"] = stats.get("read", 0) + 1
             stats["bytes_read"] = stats.get("bytes_read", 0) + size
             yield FileTarget(path, size, asset_id, st,
                              entry.sha256 if entry and entry.stat == st else "", root_key)
         # Not on disk any more (or no longer reachable by the walk): forget them.
-        plan.gone.extend((root_key, path_key) for path_key in known)
+        plan.forget_keys(root_key, known)
 
 
 def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
@@ -323,7 +269,10 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
     errors: list[ScanError] = []
     findings: list[Finding] = []
     fresh: dict[str, str] = {}
-    plan = _StatPlan(store, ruleset.rules_hash, options)
+    use_stat = options.stat_cache and options.content_cache and store_path(store)
+    plan = StatPlan(store if use_stat else None, ruleset.rules_hash, full=options.full,
+                    racy_seconds=options.racy_seconds, flush_rows=options.stat_flush_rows)
+    parsed: dict[str, tuple[RuleHit, ...]] = {}  # cached hits JSON -> hits, once per run
     done = 0
 
     def on_result(batch: Sequence[FileTarget], results: list[FileResult]) -> None:
@@ -331,7 +280,12 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
         owners = {t.path: t for t in batch}
         for r in results:
             target = owners.get(r.path)
-            plan.remember(r, target.root_key if target else 0)
+            root_key = target.root_key if target else 0
+            if r.stat is not None and r.sha256 and not r.error:
+                plan.remember(root_key, r.path, r.stat, r.sha256,
+                              hits_to_json(r.hits) if r.hits else None)
+            else:
+                plan.forget(root_key, r.path)
             if r.error:
                 errors.append(ScanError(r.path, r.error))
                 continue
@@ -341,8 +295,12 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
         done += len(batch)
         progress("files", done + plan.unchanged, None)
 
-    def on_unchanged(result: FileResult, asset_id: str | None) -> None:
-        if result.hits:
+    def on_unchanged(path: str, size: int, entry: Known, asset_id: str | None) -> None:
+        if entry.hits:  # evidence as if read now: the file is what it was then
+            hits = parsed.get(entry.hits)
+            if hits is None:
+                hits = parsed[entry.hits] = hits_from_json(entry.hits)
+            result = FileResult(path, hits, entry.sha256, size, entry.stat[1] / 1e9)
             findings.extend(result_findings(result, asset_id, seen))
         if plan.unchanged % 1000 == 0:
             progress("files", done + plan.unchanged, None)

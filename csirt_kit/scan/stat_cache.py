@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -88,11 +89,6 @@ def load_root(conn: sqlite3.Connection, root: str) -> dict[int, Known]:
     return {r[0]: Known((r[1], r[2], r[3], r[4], r[5]), r[6].hex(), r[7], r[8]) for r in rows}
 
 
-def trustworthy(seen: Seen, started_ns: int, racy_seconds: float = RACY_SECONDS) -> bool:
-    """False for a file changed so close to the scan's start that a later change could hide."""
-    return seen.stat[2] < started_ns - int(racy_seconds * 1e9)
-
-
 def save(store: Store, seen: Iterable[Seen], gone: Iterable[tuple[int, int]]) -> None:
     """Remember files read and forget (root_key, path_key) of files gone, in one transaction."""
     with store.write() as conn:
@@ -103,3 +99,67 @@ def save(store: Store, seen: Iterable[Seen], gone: Iterable[tuple[int, int]]) ->
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((s.root_key, key_of(s.path), *s.stat, bytes.fromhex(s.sha256), s.rules_tag, s.hits)
              for s in seen))
+
+
+class StatPlan:
+    """The stat cache's side of one scan: what to skip, what to remember, what to forget."""
+
+    def __init__(self, store: Store | None, rules_hash: str, *, full: bool = False,
+                 racy_seconds: float = RACY_SECONDS, flush_rows: int = 20000) -> None:
+        self.store = store  # None: the cache is off
+        self.tag = rules_tag(rules_hash)
+        self.full = full
+        self.flush_rows = flush_rows
+        # A file whose ctime is this recent may change again within the same clock tick.
+        self.racy_from = time.time_ns() - int(racy_seconds * 1e9)
+        self.seen: list[Seen] = []
+        self.gone: list[tuple[int, int]] = []
+        self.unchanged = 0
+
+    @property
+    def mode(self) -> str:
+        """'used', 'full' (ignored this time, refreshed) or 'off'."""
+        return "off" if self.store is None else ("full" if self.full else "used")
+
+    def known(self, root: str) -> dict[int, Known]:
+        """Cached entries of one root (empty when the cache is off)."""
+        return load_root(self.store.conn, root) if self.store else {}
+
+    def skip(self, known: Known, st: Stat) -> bool:
+        """True (and counted) when the file need not be opened: unchanged, same rules."""
+        if self.full or known.stat != st or known.rules_tag != self.tag:
+            return False
+        self.unchanged += 1
+        return True
+
+    def remember(self, root_key: int, path: str, st: Stat, sha256: str,
+                 hits: str | None) -> None:
+        """Note a file read in this scan (forgotten instead when it changed too recently)."""
+        if self.store is None:
+            return
+        if st[2] >= self.racy_from:
+            self.forget(root_key, path)
+            return
+        self.seen.append(Seen(root_key, path, st, sha256, self.tag, hits))
+        self._maybe_flush()
+
+    def forget(self, root_key: int, path: str) -> None:
+        """Drop a file's entry (it failed, vanished or was not trustworthy this time)."""
+        if self.store is not None:
+            self.gone.append((root_key, key_of(path)))
+            self._maybe_flush()
+
+    def forget_keys(self, root_key: int, path_keys: Iterable[int]) -> None:
+        """Drop entries of files no longer found below a root."""
+        if self.store is not None:
+            self.gone.extend((root_key, k) for k in path_keys)
+
+    def flush(self) -> None:
+        """Write what was noted so far (a crash later loses nothing already written)."""
+        if self.store is not None and (self.seen or self.gone):
+            save(self.store, self.seen, self.gone)
+        self.seen, self.gone = [], []
+
+    def _maybe_flush(self) -> None:
+        if len(self.seen) + len(self.gone) >= self.flush_rows:
+            self.flush()
