@@ -1,4 +1,4 @@
-"""Do not read unchanged files again: a stat cache keyed by absolute path.
+"""Do not read unchanged files again: a stat cache keyed by absolute path (hashed).
 
 Each file read by a scan is remembered with its size, mtime_ns, ctime_ns, inode and
 device, its sha256 and its result under the current rules. On the next scan a file whose
