@@ -66,3 +66,20 @@ def test_intel_match_cli_with_cluster(cli: Any, cluster: Any, tmp_path: Path,
         assert stored.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == len(found[label])
         stored.close()
     assert found["cluster"] == found["local"] and len(found["local"]) > 50
+
+
+def test_run_correlate_step_on_the_cluster(cli: Any, cluster: Any, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    found = {}
+    for label, extra in (("local", []), ("cluster", ["--cluster", cluster.scheduler_address])):
+        path = tmp_path / f"run-{label}.db"
+        monkeypatch.setenv("CSIRT_KIT_STORE__PATH", str(path))
+        s = open_store(path)
+        fill(s, assets(24))
+        s.close()
+        doc = cli(["--json", "run", "--only", "correlate", *extra]).json
+        steps = {st["name"]: st for st in doc["stats"]["steps"]}
+        assert steps["correlate"]["status"] == "ok", steps
+        assert ("shards" in str(steps["correlate"])) == (label == "cluster"), steps
+        found[label] = sorted(f["fingerprint"] for f in doc["findings"])
+    assert found["cluster"] == found["local"] and len(found["local"]) > 50
