@@ -45,6 +45,10 @@ def route(host: str, path: str, ua: str, referer: str) -> Answer:
         return 200, {}, CLEAN
     if host == "mob.kab.test":
         return 200, {}, MOBILE_SPAM if mobile and _from_google(referer) else CLEAN
+    if host == "www.kab.test":
+        if mobile:
+            return 302, {"Location": "http://m.kab.test/"}, b""
+        return 200, {}, CLEAN
     if host == "same.kab.test":
         return 200, {}, CLEAN
     return 404, {}, b"not found"
@@ -204,3 +208,12 @@ def test_duplicate_identity_names_are_a_config_error(city: City) -> None:
     city.configure(identities=[{"name": "x", "user_agent": "UA"}, {"name": "x", "user_agent": "UA2"}])
     result = city.cli(["scan", "web", "--no-rules"], expect=2)
     assert "names must be different" in result.stderr
+
+
+def test_phones_sent_to_the_mobile_site_of_the_same_domain_is_medium(
+        kab: tuple[City, list[tuple[str, str, str]]]) -> None:
+    city, _ = kab
+    doc = _scan(city, "www.kab.test")
+    red = kinds(doc, "web.redirect")
+    assert [(f["severity"], f["evidence"]["identities"]) for f in red] == [("medium", ["mobile-from-google"])]
+    assert "cloaking" not in red[0]["tags"] and "judol" not in red[0]["tags"]

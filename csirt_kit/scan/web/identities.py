@@ -4,8 +4,9 @@ Each distinct body (by sha256) is parsed and matched once, however many identiti
 it. The reference copy is the first non-crawler identity's (the plain desktop browser by
 default). A copy that carries YARA hits, gambling terms or judol signals the reference
 lacks is ``web.cloaking``; an off-site redirect is ``web.redirect``, high and tagged
-``cloaking`` when only some identities get it. Evidence keeps, for every identity, the
-status, the final URL, the body's sha256 and a trimmed copy (2 KB around the first hit).
+``cloaking`` when only some identities get it and it leaves the site's domain. Evidence
+keeps, for every identity, the status, the final URL, the body's sha256 and a trimmed
+copy (2 KB around the first hit).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 from csirt_kit.findings import make_finding
 from csirt_kit.models import Finding, severity_rank
+from csirt_kit.scan.cms.traces import is_foreign
 from csirt_kit.scan.web.fetch import Page, host_of
 from csirt_kit.scan.web.html import PageInfo, find_terms, parse_page
 from csirt_kit.scan.web.judol import SNIPPET, JudolSignals, Verdict, inspect_page, judge, trimmed
@@ -80,13 +82,15 @@ def redirect_findings(url: str, asset_id: str | None, settings: WebSettings, off
         parts = urlsplit(first.offsite)
         gambling = (settings.vocabulary.is_gambling_domain(host)
                     or settings.vocabulary.is_gambling_slug(parts.path + " " + parts.query))
+        # Phones sent to m.<the same site> is ordinary; only a foreign target makes it cloaking.
+        cloaking = conditional and is_foreign(host, [host_of(url)])
         title = f"Redirect off-site to {host}" + (f" only for {', '.join(names)}" if conditional else "")
         not_seen = {n: ({"redirect": p.offsite, "status": p.status} if p.offsite else copy_evidence(p, ""))
                     for n, p in others.items()}
         out.append(make_finding(
-            "web.redirect", "high" if gambling or conditional else "medium", title,
+            "web.redirect", "high" if gambling or cloaking else "medium", title,
             asset_id=asset_id, ref=f"redirect:{host}", locus=url,
-            tags=("redirect", *(("judol",) if gambling else ()), *(("cloaking",) if conditional else ())),
+            tags=("redirect", *(("judol",) if gambling else ()), *(("cloaking",) if cloaking else ())),
             evidence={"url": url, "location": first.offsite, "http_status": first.status,
                       "identity": names[0], "user_agent": idents[names[0]].user_agent,
                       "referer": idents[names[0]].referer, "chain": list(first.chain),
