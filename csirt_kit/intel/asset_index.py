@@ -150,7 +150,7 @@ def _address(text: str) -> tuple[int, int, str] | None:
     return ip.version, int(ip), str(ip)
 
 
-def _url_parts(url: str) -> tuple[str, str]:
+def url_parts(url: str) -> tuple[str, str]:
     """(ip, host) of a normalised URL (scheme://host[:port]/...): one of them is ''."""
     rest = url.split("://", 1)[-1]
     netloc = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
@@ -168,7 +168,7 @@ def row_hits(index: AssetIndex, rows: Iterable[tuple[int, str, str]]) -> dict[in
     for row_id, type_, value in rows:
         found: list[Hit] = []
         if type_ in URL_TYPES:
-            ip, host = _url_parts(value)
+            ip, host = url_parts(value)
         else:
             ip, host = ip_part(type_, value), host_part(type_, value)
         if ip:

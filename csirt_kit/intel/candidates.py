@@ -19,16 +19,17 @@ from __future__ import annotations
 import ipaddress
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 
-from csirt_kit.intel.asset_index import AssetIndex
-from csirt_kit.intel.normalize import HOST_TYPES, IP_TYPES, URL_TYPES
+from csirt_kit.intel.asset_index import AssetIndex, url_parts
+from csirt_kit.intel.normalize import HOST_TYPES, IP_TYPES, URL_TYPES, host_part
 
 # Shards of the correlation: the indicator rows each one considers (one cluster task each).
 INDICATOR_SHARDS = ("ips", "cidrs", "hosts", "urls")
 SHARDS = (*INDICATOR_SHARDS, "vulnerabilities")
 _PLAIN_IP_TYPES = ("ip-src", "ip-dst", "ip-src|port", "ip-dst|port")
 _TOP = "\U0010ffff" * 2
+MAX_BASE_TERMS = 8  # more asset host bases than this: filter hosts in Python (cost flat in bases)
 Row = tuple[int, str, str]  # (indicator id, type, value)
 
 
@@ -103,7 +104,7 @@ def _scan_terms(keys: AssetKeys, shard: str) -> tuple[tuple[str, ...], str, list
                                  " substr(value, instr(value, '/') + 2, 1) NOT BETWEEN '0' AND '9')"), []
     if shard == "ips" and keys.v6_networks:
         return _PLAIN_IP_TYPES, "instr(value, ':') > 0", []
-    if shard in ("hosts", "urls"):
+    if shard in ("hosts", "urls") and len(keys.bases) <= MAX_BASE_TERMS:
         terms += ["instr(value, ?) > 0"] * len(keys.bases)
         args += sorted(keys.bases)
     if shard == "urls" and keys.any_ip:
@@ -141,7 +142,25 @@ def candidate_ids(conn: sqlite3.Connection, keys: AssetKeys, shard: str,
         ids.update(r[0] for r in conn.execute(
             f"SELECT id FROM indicators INDEXED BY indicators_type_value WHERE type IN ({marks})"
             f" AND ({condition})", (*types, *args)))
+    if shard in ("hosts", "urls") and len(keys.bases) > MAX_BASE_TERMS:
+        ids.update(_ids_by_base(conn, shard, keys.bases))
     return ids
+
+
+def _ids_by_base(conn: sqlite3.Connection, shard: str, bases: Collection[str]) -> Iterator[int]:
+    """Rows whose host (as the matcher reads it) ends with an asset host's last two labels.
+
+    One pass over the covering index whatever the number of bases (the instr() terms
+    cost one test per base and row).
+    """
+    types = sorted(HOST_TYPES if shard == "hosts" else URL_TYPES)
+    cur = conn.execute(f"SELECT id, type, value FROM indicators INDEXED BY indicators_type_value"
+                       f" WHERE type IN ({', '.join('?' * len(types))})", types)
+    while rows := cur.fetchmany(10000):
+        for row_id, type_, value in rows:
+            host = url_parts(value)[1] if type_ in URL_TYPES else host_part(type_, value)
+            if host and ".".join(host.rsplit(".", 2)[-2:]) in bases:
+                yield row_id
 
 
 def active_rows(conn: sqlite3.Connection, ids: Iterable[int], now: str,

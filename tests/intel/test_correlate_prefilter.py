@@ -60,3 +60,14 @@ def test_cve_objects_all_active_take_the_index_path(store: Store) -> None:
     assert _view(fast.findings) == _view(full.findings)
     assert {f.evidence["cve"] for f in fast.findings if f.kind == "vuln.software"} == {
         "CVE-2023-0001", "CVE-2024-1000", "CVE-2024-1001", "CVE-2024-1003"}
+
+
+def test_many_host_bases_filtered_in_python(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csirt_kit.intel import candidates
+
+    fill(store, assets())
+    full = correlate(store, full_scan=True)
+    monkeypatch.setattr(candidates, "MAX_BASE_TERMS", 0)  # as with hundreds of asset domains
+    fast = correlate(store)
+    assert _view(fast.findings) == _view(full.findings)
+    assert fast.stats["indicators"] < full.stats["indicators"] / 2
