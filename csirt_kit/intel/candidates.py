@@ -7,7 +7,8 @@ value up in the (type, value) index instead of handing every indicator row to Py
 - CIDRs: IP-typed values holding a ``/`` that start with the first octet of an asset
   address or network, plus every CIDR shorter than /10 and every IPv6 one;
 - hosts and URLs: every value containing the last two labels of an asset host (a host
-  equal to, above or below an asset host always contains them), in a covering index scan;
+  equal to, above or below an asset host always contains them), in a covering index scan
+  (instr() per base; with many bases, one Python pass reading each row's host);
 - whatever text ranges cannot express (IPv6 networks, URLs of other schemes, ``domain|ip``)
   is fetched whole for its type.
 Each query returns a superset of the rows the matcher would accept: the same per-row
