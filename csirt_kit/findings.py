@@ -18,6 +18,28 @@ def fingerprint(kind: str, asset_id: str | None, ref: str, locus: str) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def printable(value: object) -> object:
+    """Strings (also inside lists and dicts) with undecodable bytes shown as \\xNN escapes.
+
+    File names on Linux are bytes; Python keeps undecodable ones as lone surrogates,
+    which SQLite and JSON consumers refuse. Fingerprints still hash the raw form.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v) for v in value]
+    return value
+
+
 def make_finding(kind: str, severity: str, title: str, *, asset_id: str | None, ref: str,
                  locus: str, rule: str | None = None, indicator: str | None = None,
                  tags: Iterable[str] = (), evidence: dict[str, object] | None = None,
@@ -25,10 +47,15 @@ def make_finding(kind: str, severity: str, title: str, *, asset_id: str | None, 
     """Build a Finding whose fingerprint comes from its content."""
     return Finding(
         fingerprint=fingerprint(kind, asset_id, ref, locus), kind=kind,
-        severity=severity if severity in SEVERITIES else "medium", title=title,
+        severity=severity if severity in SEVERITIES else "medium", title=str(printable(title)),
         asset_id=asset_id, rule=rule, indicator=indicator, tags=tuple(tags),
-        evidence=dict(evidence or {}), first_seen=seen, last_seen=seen,
+        evidence=_evidence(evidence), first_seen=seen, last_seen=seen,
     )
+
+
+def _evidence(evidence: dict[str, object] | None) -> dict[str, object]:
+    clean = printable(dict(evidence or {}))
+    return clean if isinstance(clean, dict) else {}
 
 
 @dataclass(frozen=True)
