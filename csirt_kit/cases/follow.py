@@ -69,7 +69,8 @@ def record_remote(store: Store, backend: CaseBackend, key: str, remote: RemoteCa
 
 
 def follow_alert(store: Store, backend: CaseBackend, key: str, alert: RemoteCase) -> tuple[str, str]:
-    """The alert was promoted or merged: the key now lives in the alert's case."""
+    """The alert was promoted or merged: the key now lives in the alert's case (tasks adopted first)."""
+    adopt_tasks(store, backend, key, alert.case_id)  # a failure here leaves the key on the alert
     url = getattr(backend, "url", "")
     with store.write() as conn:
         now = iso()
@@ -78,5 +79,4 @@ def follow_alert(store: Store, backend: CaseBackend, key: str, alert: RemoteCase
         add_event(conn, key, "promoted", f"Alert {alert.id} became case {alert.case_id} in {backend.where}"
                   " (promoted or merged by an analyst)", at=now,
                   data={"alert": alert.id, "case": alert.case_id, "backend": backend.name})
-    adopt_tasks(store, backend, key, alert.case_id)
     return alert.case_id, "case"

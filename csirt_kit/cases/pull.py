@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from datetime import UTC, datetime
 
 from csirt_kit.cases import records
-from csirt_kit.cases.backend import CaseBackend
+from csirt_kit.cases.backend import BadAnswer, CaseBackend, Refused
 from csirt_kit.cases.events import add_event
 from csirt_kit.cases.follow import follow_alert
 from csirt_kit.store.db import Store
 from csirt_kit.timeutil import iso, parse_iso
+
+log = logging.getLogger(__name__)
 
 
 def resolve_findings(conn: sqlite3.Connection, key: str) -> int:
@@ -63,7 +66,12 @@ def pull_alerts(store: Store, backend: CaseBackend) -> tuple[int, list[str]]:
         if alert is None:
             continue
         if alert.case_id:
-            follow_alert(store, backend, r["key"], alert)
+            try:
+                follow_alert(store, backend, r["key"], alert)
+            except (Refused, BadAnswer) as exc:  # the case cannot be read: the next pull retries
+                log.warning("%s: alert %s became case %s, which cannot be read: %s", r["key"],
+                            alert.id, alert.case_id, exc.what)
+                continue
             changes += 1
         elif alert.status in records.ALERT_CLOSED:
             with store.write() as conn:

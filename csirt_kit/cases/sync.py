@@ -238,7 +238,11 @@ class _Drain:
             obs_items = []
             rest = [i for i in rest if i.op != "create_case"]
         else:
-            target = self._target(key)
+            try:
+                target = self._target(key)
+            except (Refused, BadAnswer) as exc:  # e.g. the case an alert led to is gone
+                self.fail([*obs_items, *rest], key, exc.message, final=False)
+                return
         if target is None:
             if outbox.items(self.store.conn, key, status="failed"):
                 return  # waits for the failed create (listed by --problems, --retry-failed)

@@ -187,3 +187,18 @@ def test_alert_stored_then_500_then_promoted_before_the_rerun(cli, file_store, h
         t["_id"] for t in tasks]
     assert hive.count("POST", ALERT) == 2 and len(hive.alerts) == 1 and len(hive.cases) == 1
     assert {o["data"] for o in hive.observables_of(case["_id"])} >= {"shell0.php"}
+
+
+def test_case_of_a_promoted_alert_unreadable_for_a_while(cli, file_store, hive, alert_mode) -> None:
+    seed(file_store, [asset(1)], [webshell("web-001", 0)])
+    cli(["cases", "open"])
+    (alert,) = hive.alerts.values()
+    case = hive.promote_alert(alert["_id"])
+    hive.fault("POST", "/api/v1/query", "404", when=lambda r: r.query.get("name") == "case-tasks")
+    result = cli(["--json", "cases", "sync"])
+    assert "cannot be read" in result.stderr and result.json["pulled"] == 0
+    assert get_case(file_store.conn, "webshell:web-001").remote_kind == "alert"  # nothing half-switched
+    assert cli(["--json", "cases", "sync"]).json["pulled"] == 1
+    local = get_case(file_store.conn, "webshell:web-001")
+    assert (local.remote_kind, local.backend_id) == ("case", case["_id"])
+    assert all(t.backend_id for t in tasks_of(file_store.conn, local.key))
