@@ -312,6 +312,9 @@ def main() -> None:
             row.update(tasks=tasks, task_seconds=round(busy, 2),
                        overhead_ms_per_task=round((workers * m["wall"] - busy) / max(1, tasks) * 1000, 1),
                        same_findings=facts(rep) == single[part][0] if part in single else None)
+        if row.get("same_findings") is False:
+            row["differences"] = str(base / f"diff-{part}-{workers}.json")
+            _write_diff(Path(row["differences"]), single[part][1], rep)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
 
@@ -334,7 +337,7 @@ def main() -> None:
                     st.close()
                 else:
                     rep, m = measure(others, runs[part])
-                single[part] = [facts(rep)]
+                single[part] = [facts(rep), rep]
                 record(part, "single machine", rep, m)
         for mode in (x for x in modes if x != "single"):
             n = int(mode)
@@ -383,6 +386,19 @@ def main() -> None:
     bad = [r for r in rows if r.get("same_findings") is False]
     if bad:
         sys.exit(f"cluster findings differ from the single machine's: {[(r['part'], r['mode']) for r in bad]}")
+
+
+def _write_diff(path: Path, local: Any, cluster: Any) -> None:
+    """The findings only one side has (kind, asset, title, evidence), for a look by hand."""
+    def index(rep: Any) -> dict[str, Any]:
+        return {f.fingerprint: {"kind": f.kind, "asset": f.asset_id, "title": f.title,
+                                "evidence": f.evidence} for f in rep.findings}
+    a, b = index(local), index(cluster)
+    same_fp = [fp for fp in a if fp in b and a[fp] != b[fp]]
+    path.write_text(json.dumps({"only_single": [a[k] for k in a if k not in b],
+                                "only_cluster": [b[k] for k in b if k not in a],
+                                "evidence_differs": [[a[k], b[k]] for k in same_fp]},
+                               indent=1, default=str))
 
 
 def _merge(reports: list[Any]) -> Any:
