@@ -39,7 +39,8 @@ rule judol_keyword_stuffing : judol
         $ctx6 = "satgas" nocase fullword
         $ctx7 = "kecanduan" nocase fullword
     condition:
-        6 of ($k*) or (4 of ($k*) and none of ($ctx*))
+        // a warning page may quote a handful of these words; only real stuffing carries 8
+        8 of ($k*) or (4 of ($k*) and none of ($ctx*))
 }
 
 rule judol_doorway_title : judol
