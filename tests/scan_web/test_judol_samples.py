@@ -46,3 +46,22 @@ def test_ordinary_page_matches_no_bundled_web_rule(path: Path) -> None:
 
     rules = load_rules(use_cache=False, scopes=("web",))
     assert [h.ref for h in rules.match(path.read_bytes())] == []
+
+
+def test_the_judol_playbook_routes_the_new_findings() -> None:
+    from csirt_kit.config import Config
+    from csirt_kit.findings import make_finding
+    from csirt_kit.playbooks.loader import load_playbooks
+    from csirt_kit.playbooks.match import choose_playbook, ranked
+
+    order = ranked(load_playbooks(Config(data={})))
+
+    def chosen(kind: str, tags: tuple[str, ...]) -> str:
+        finding = make_finding(kind, "high", "t", asset_id="web-a", ref="r", locus=URL, tags=tags)
+        playbook = choose_playbook(order, finding, None)
+        return playbook.id if playbook else ""
+
+    assert chosen("web.judol_content", ("judol", "seo-spam")) == "judol"
+    assert chosen("web.hidden_links", ("seo-spam",)) == "judol"
+    assert chosen("web.redirect", ("redirect", "cloaking")) == "judol"
+    assert chosen("web.redirect", ("redirect",)) == "offsite-redirect"
