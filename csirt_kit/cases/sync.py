@@ -121,9 +121,10 @@ class _Drain:
         observables = [records.Observable(**o) for o in payload.get("observables", [])]
         observables += [records.Observable(**o) for x in extra_obs for o in x.payload["observables"]]
         target = None
-        # Alerts are unique per key on the server: the create itself is the lookup (a duplicate
-        # answer is resolved by one), so only cases are looked up first.
-        unique = bool(getattr(self.backend, "unique_creates", False))
+        # Alerts are unique per key on the server: a first try's create is itself the lookup (a
+        # duplicate answer is resolved by one). Cases, and retries (a stored-then-500 alert), are
+        # looked up first, so a server that did not enforce uniqueness would still get no second.
+        unique = bool(getattr(self.backend, "unique_creates", False)) and not item.attempts
         if records.get_case(self.store.conn, key).backend_id or not unique:
             target = self._target(key)
         if target is None:
