@@ -118,3 +118,14 @@ def test_bad_config_entries_are_config_errors(tmp_path: Path) -> None:
     assert "[judol] keywords:2" in str(err.value)
     with pytest.raises(ConfigError):
         load_vocabulary(_config(tmp_path, "[judol]\nkeywords = 5\n"))
+
+
+def test_config_keywords_reach_the_cms_sitemap_check(tmp_path: Path) -> None:
+    from csirt_kit.scan.cms.checks import sitemap_spam
+    from csirt_kit.scan.cms.options import CmsOptions
+
+    robots = b"User-agent: *\nAllow: /koin-emas-hari-ini/\n"
+    home = ("dinkes.kota.go.id",)
+    assert sitemap_spam("robots.txt", "robots.txt", robots, home, CmsOptions()) == []
+    opts = CmsOptions.from_config(_config(tmp_path, '[judol]\nkeywords = ["koin emas"]\n'))
+    assert [s.kind for s in sitemap_spam("robots.txt", "robots.txt", robots, home, opts)] == ["cms.sitemap_spam"]

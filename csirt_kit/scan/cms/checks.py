@@ -92,7 +92,7 @@ def sitemap_spam(rel: str, name: str, data: bytes, home: tuple[str, ...],
         urls = sitemap_urls(text)
     else:
         return []
-    gambling, foreign = spam_in_urls(urls, home, options.gambling_terms)
+    gambling, foreign = spam_in_urls(urls, home, options.gambling_terms, options.vocabulary)
     if not gambling and not foreign:
         return []
     parts = []

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from csirt_kit.config import Config
 from csirt_kit.errors import ConfigError
+from csirt_kit.judol.vocab import Vocabulary, load_vocabulary
 from csirt_kit.models import Asset
 
 TOKEN_TAG_PREFIXES = ("gsv:", "msv:", "yv:")
@@ -56,6 +57,7 @@ class CmsOptions:
     known_tokens: frozenset[str] = frozenset()
     own_domains: tuple[str, ...] = ()
     gambling_terms: frozenset[str] = frozenset()
+    vocabulary: Vocabulary = field(default_factory=load_vocabulary)  # bundled lists + [judol]
     max_read: int = 4 * 1024 * 1024
     fetch_checksums: bool = False
     checksums_url: str = WORDPRESS_CHECKSUMS_URL
@@ -74,6 +76,7 @@ class CmsOptions:
                     t.lower() for t in _str_list(config, "known_verification_tokens")),
                 own_domains=tuple(d.lower().strip(".") for d in _str_list(config, "own_domains")),
                 gambling_terms=frozenset(t.lower() for t in _str_list(config, "gambling_terms")),
+                vocabulary=load_vocabulary(config),
                 max_read=int(config.get("scan.cms.max_read", cls.max_read)),
                 fetch_checksums=_bool(config.get("scan.cms.fetch_checksums", False)),
                 checksums_url=str(config.get("scan.cms.checksums_url", cls.checksums_url)),
