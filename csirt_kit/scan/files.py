@@ -173,7 +173,7 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
         cached = cache.get(key) if cache else None
         if cached is not None:
             if cached or job.track:
-                out.append(FileResult(target.path, cached, sha, len(data), _mtime(st), key=key,
+                out.append(FileResult(target.path, cached, sha, len(data), st.st_mtime, key=key,
                                       stat=now if job.track else None))
             continue
         try:
@@ -188,14 +188,15 @@ def scan_batch(batch: Sequence[FileTarget], job: BatchJob) -> list[FileResult]:
             cache.put(key, hits)
         if hits or (cache and job.db_path):
             out.append(FileResult(target.path, hits, sha or hashlib.sha256(data).hexdigest(),
-                                  len(data), _mtime(st), key=key, fresh=True,
+                                  len(data), st.st_mtime, key=key, fresh=True,
                                   stat=now if job.track else None))
     return out
 
 
-def _mtime(st: os.stat_result) -> float:
-    # From the nanoseconds, as for files taken from the stat cache: equal evidence either way.
-    return st.st_mtime_ns / 1e9
+def mtime_of_ns(mtime_ns: int) -> float:
+    """os.stat_result.st_mtime from st_mtime_ns, bit for bit (CPython adds sec + nsec * 1e-9)."""
+    sec, nsec = divmod(mtime_ns, 1_000_000_000)
+    return sec + nsec * 1e-9
 
 
 def _batches(targets: Iterator[FileTarget], options: FileOptions) -> Iterator[list[FileTarget]]:
@@ -300,7 +301,7 @@ def scan_files(ruleset: RuleSet, roots: Sequence[tuple[Path, str | None]], *,
             hits = parsed.get(entry.hits)
             if hits is None:
                 hits = parsed[entry.hits] = hits_from_json(entry.hits)
-            result = FileResult(path, hits, entry.sha256, size, entry.stat[1] / 1e9)
+            result = FileResult(path, hits, entry.sha256, size, mtime_of_ns(entry.stat[1]))
             findings.extend(result_findings(result, asset_id, seen))
         if plan.unchanged % 1000 == 0:
             progress("files", done + plan.unchanged, None)
