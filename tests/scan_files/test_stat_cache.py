@@ -245,3 +245,16 @@ def test_worker_processes_report_what_they_read_for_the_cache(tmp_path: Path, rs
     again = _scan(rs, root, disk_store, **pool)
     assert (again.stats["unchanged"], again.stats["read"]) == (3, 0)
     assert [f.evidence for f in again.findings] == [f.evidence for f in first.findings]
+
+
+def test_evidence_from_the_cache_equals_evidence_from_reading(tmp_path: Path, rs: RuleSet,
+                                                              disk_store: Store) -> None:
+    root = _webroot(tmp_path)
+    shell = root / "wp-content" / "uploads" / "x.php"
+    # An mtime whose float form differs between ns / 1e9 and Python's own st_mtime.
+    mtime_ns = 1730257678620673558
+    os.utime(shell, ns=(mtime_ns, mtime_ns))
+    read = _scan(rs, root, disk_store).findings
+    cached = _scan(rs, root, disk_store)
+    assert cached.stats["unchanged"] == 3
+    assert [f.evidence for f in cached.findings] == [f.evidence for f in read]
