@@ -13,8 +13,6 @@ in time order, so evaluation sees exactly what one pass over the whole set sees.
 from __future__ import annotations
 
 import bisect
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -23,9 +21,10 @@ from csirt_kit.scan.cms.profiles import is_php_name
 from csirt_kit.scan.logs.crawlers import TOKENS
 from csirt_kit.scan.logs.formats import access_time, parse_line
 from csirt_kit.scan.logs.iocs import FIELD_PATTERNS, _findall
+from csirt_kit.scan.logs.tally import Tally, moved, shifted
 
 if TYPE_CHECKING:
-    from csirt_kit.scan.logs.heuristics import HeuristicSettings
+    from csirt_kit.scan.logs.heuristic_config import HeuristicSettings
 
 SNIPPET_CHARS = 300
 ACCESS_FORMATS = ("combined", "vhost_combined", "common", "json")
@@ -46,7 +45,6 @@ def _coarse() -> tuple[tuple[bytes, tuple[tuple[bytes, str], ...]], ...]:
 _COARSE = _coarse()
 MAX_SCRIPTS = 200_000  # first requests of script paths kept per file
 MAX_KEYS = 50_000  # tallies per kind kept per file
-MAX_SET = 50  # client addresses kept per tally
 
 
 def is_script(path: str) -> bool:
@@ -61,76 +59,9 @@ def is_sitemap(path: str) -> bool:
     return "sitemap" in low.rsplit("/", 1)[-1] and low.endswith((".xml", ".xml.gz", ".txt"))
 
 
-@dataclass
-class Tally:
-    """The matching lines of one future finding: first, last, count, samples and small sets."""
-
-    first: dict[str, Any]
-    last: dict[str, Any]
-    count: int = 0
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    ips: set[str] = field(default_factory=set)
-    statuses: Counter[str] = field(default_factory=Counter)
-    minutes: Counter[str] = field(default_factory=Counter)  # served requests per UTC minute
-
-    def add(self, where: dict[str, Any], samples: int, ip: str = "", status: str = "") -> None:
-        self.count += 1
-        self.last = where
-        if len(self.samples) < samples:
-            self.samples.append(where)
-        if ip and len(self.ips) < MAX_SET:
-            self.ips.add(ip)
-        if status:
-            self.statuses[status] += 1
-
-    def add_many(self, count: int, first: dict[str, Any] | None, wheres: list[dict[str, Any]],
-                 last: dict[str, Any], samples: int) -> None:
-        """Add `count` lines of this chunk at once (in line order with what the chunk added before);
-        `first` is None when the tally began in an earlier chunk."""
-        self.count += count
-        if first is not None and first["line"] < self.first["line"]:
-            self.first = first
-        if last["line"] > self.last["line"]:
-            self.last = last
-        if wheres:
-            merged = {w["line"]: w for w in (*self.samples, *wheres)}
-            self.samples = [merged[k] for k in sorted(merged)][:samples]
-
-    def absorb(self, other: Tally, base: int, samples: int) -> None:
-        """Add a later tally (its line numbers shifted by base)."""
-        self.count += other.count
-        self.last = _moved(other.last, base)
-        room = max(0, samples - len(self.samples))
-        self.samples.extend(_moved(w, base) for w in other.samples[:room])
-        self.ips.update(list(other.ips)[:max(0, MAX_SET - len(self.ips))])
-        self.statuses.update(other.statuses)
-        self.minutes.update(other.minutes)
-
-
-def _moved(where: dict[str, Any], base: int) -> dict[str, Any]:
-    return {**where, "line": where["line"] + base} if base else where
-
-
-def _shifted(t: Tally, base: int) -> Tally:
-    return Tally(_moved(t.first, base), _moved(t.last, base), t.count,
-                 [_moved(w, base) for w in t.samples], set(t.ips), Counter(t.statuses),
-                 Counter(t.minutes))
-
-
 def _snip(text: str) -> str:
     text = text.rstrip("\r\n")
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS] + "…"
-
-
-def term_automaton(terms: tuple[str, ...]) -> ahocorasick.Automaton | None:
-    """An automaton of lower-case prefilter terms (None for no terms)."""
-    if not terms:
-        return None
-    auto = ahocorasick.Automaton()
-    for t in terms:
-        auto.add_word(t, t)
-    auto.make_automaton()
-    return auto
 
 
 class Candidates:
@@ -399,12 +330,12 @@ class Candidates:
                 if have is not None:
                     have.absorb(t, base, self.samples)
                 elif len(mine) < MAX_KEYS:
-                    mine[key] = _shifted(t, base)
+                    mine[key] = shifted(t, base)
                 else:
                     self.dropped += 1
         for path, where in other.scripts.items():
             if path not in self.scripts and len(self.scripts) < MAX_SCRIPTS:
-                self.scripts[path] = _moved(where, base)
+                self.scripts[path] = moved(where, base)
         self._seen_ts(other.start)
         self._seen_ts(other.end)
         self.dropped += other.dropped
