@@ -216,7 +216,7 @@ def one_future(client: Any) -> None:
     scatter = client.scatter
 
     def patched(data: Any, *a: Any, **kw: Any) -> Any:
-        if isinstance(data, list) and kw.get("broadcast"):
+        if isinstance(data, list) and len(data) != 1 and kw.get("broadcast"):  # not already wrapped
             return scatter([data], *a, **kw)[0]
         return scatter(data, *a, **kw)
 
