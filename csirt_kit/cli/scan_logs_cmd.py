@@ -20,6 +20,7 @@ from csirt_kit.cli.scan_cmd import (
 from csirt_kit.errors import NotFoundError, UsageError
 from csirt_kit.models import Indicator
 from csirt_kit.progress import ProgressFn
+from csirt_kit.scan.logs.crawlers import CANARY
 from csirt_kit.scan.logs.formats import FORMATS
 from csirt_kit.scan.logs.inventory import (
     asset_for_path,
@@ -102,6 +103,10 @@ def crawler_note(stats: dict[str, Any]) -> str:
     if mode == "off":
         return (f"crawler check skipped (scan.logs.verify_crawlers = \"off\"): "
                 f"{count['unchecked']} claimed crawler address(es) not verified")
+    if stats.get("dns_unusable"):
+        return (f"crawler check not done: this host's DNS does not resolve {CANARY}; "
+                f"{count['unchecked']} claimed crawler address(es) not verified "
+                "(fix the resolver, or set scan.logs.verify_crawlers = \"off\")")
     budget = " (DNS budget or lookup cap reached)" if stats.get("dns_budget_exhausted") else ""
     return (f"crawler check: {count['genuine']} genuine, {count['fake']} fake, "
             f"{count['unchecked']} not checked{budget}, {count['private']} private address(es) skipped")

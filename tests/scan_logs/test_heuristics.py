@@ -15,6 +15,7 @@ import pytest
 
 from csirt_kit.config import load_config
 from csirt_kit.scan.logs.crawlers import (
+    CANARY,
     FAKE,
     GENUINE,
     PRIVATE,
@@ -44,7 +45,8 @@ class FakeDns:
                 "45.13.7.11": ["msnbot-45-13-7-11.search.msn.com"]}.get(ip, [f"host-{ip}.example.net"])
 
     def forward(self, name: str) -> list[str]:
-        return {GOOGLE_NAME: [GOOGLE_IP], "msnbot-45-13-7-11.search.msn.com": ["157.55.39.1"]}.get(name, [])
+        return {GOOGLE_NAME: [GOOGLE_IP], "msnbot-45-13-7-11.search.msn.com": ["157.55.39.1"],
+                CANARY: ["66.249.64.1"]}.get(name, [])
 
 
 def scan(path: Path | str, dns: Any = None, **kw: Any) -> ScanReport:
@@ -178,7 +180,7 @@ class HangingDns:
         raise ResolverError("released")
 
     def forward(self, name: str) -> list[str]:
-        return []
+        return ["66.249.64.1"] if name == CANARY else []
 
 
 @pytest.fixture()
@@ -303,3 +305,21 @@ def test_vhost_logs_take_the_client_address_not_the_host(tmp_path: Path) -> None
     f, = of_kind(scan(path), "log.fake_crawler")
     assert f.evidence["client_ip"] == "45.13.7.9" and f.evidence["count"] == 3
     assert f.evidence["format"] == "vhost_combined" and f.evidence["timestamp"] == "2026-11-22T03:00:00Z"
+
+
+class NoSuchNameDns:
+    """A resolver on an isolated network: 'no such name' for everything."""
+
+    def reverse(self, ip: str) -> list[str]:
+        return []
+
+    def forward(self, name: str) -> list[str]:
+        return []
+
+
+def test_a_resolver_that_knows_no_name_judges_no_crawler_and_says_why() -> None:
+    report = scan(SAMPLES / "fake_crawler.log", dns=NoSuchNameDns())
+    assert of_kind(report, "log.fake_crawler") == []  # would be every claimed crawler otherwise
+    assert report.stats["dns_unusable"] is True and report.stats.get("crawler_fake", 0) == 0
+    assert report.stats["crawler_unchecked"] >= 1
+    assert of_kind(scan(SAMPLES / "fake_crawler.log"), "log.fake_crawler")  # working DNS: found

@@ -8,6 +8,9 @@ threads so a hung resolver never holds the scan, and stops at a per-lookup timeo
 total time budget and a maximum number of lookups. An address it could not check is
 "unchecked" (counted, never reported as fake); addresses that are not globally routable
 (a reverse proxy in front of the site, a test network) are "private" and not judged.
+Before its first lookup a run asks the resolver for a name that must exist (``CANARY``):
+a host whose DNS answers "no such name" for everything (an isolated network, a broken
+resolv.conf) would otherwise call every real Googlebot fake, so then nothing is judged.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ CRAWLERS: tuple[Crawler, ...] = (
     Crawler("applebot", (b"Applebot",), ("applebot.apple.com",)),
 )
 BY_NAME = {c.name: c for c in CRAWLERS}
+CANARY = "googlebot.com"  # a name every working public resolver knows
 TOKENS: tuple[tuple[bytes, str], ...] = tuple((t, c.name) for c in CRAWLERS for t in c.tokens)
 
 
@@ -142,6 +146,7 @@ class CrawlerVerifier:
         self.lookups = 0
         self.spent = 0.0
         self.exhausted = False  # the budget or the lookup cap stopped checks
+        self.dns_works: bool | None = None  # the canary's answer, asked once per run
 
     @property
     def enabled(self) -> bool:
@@ -162,8 +167,31 @@ class CrawlerVerifier:
                 out[key] = UNCHECKED
             else:
                 todo.append(key)
+        if todo and not self._dns_works():
+            out.update({key: UNCHECKED for key in todo})
+            return out
         out.update(self._run(todo))
         return out
+
+    def _dns_works(self) -> bool:
+        """Whether the resolver knows CANARY (asked once, within one lookup's timeout)."""
+        if self.dns_works is None:
+            answer: queue.Queue[bool] = queue.Queue()
+
+            def ask() -> None:
+                try:
+                    answer.put(bool(self.resolver.forward(CANARY)))
+                except Exception:  # no answer at all is as useless as "no such name"
+                    answer.put(False)
+
+            started = time.monotonic()
+            threading.Thread(target=ask, daemon=True, name="crawler-dns-canary").start()
+            try:
+                self.dns_works = answer.get(timeout=self.check.timeout)
+            except queue.Empty:
+                self.dns_works = False
+            self.spent += time.monotonic() - started
+        return self.dns_works
 
     def _run(self, todo: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         out = {key: UNCHECKED for key in todo}

@@ -84,7 +84,7 @@ def run_heuristics(parts: Sequence[Candidates], asset_id: str | None, settings: 
 def verifier_stats(verifier: CrawlerVerifier) -> dict[str, Any]:
     """What a run's crawler check did (set once per run: these are not summed)."""
     return {"crawler_check": "dns" if verifier.enabled else "off", "dns_lookups": verifier.lookups,
-            "dns_budget_exhausted": verifier.exhausted}
+            "dns_budget_exhausted": verifier.exhausted, "dns_unusable": verifier.dns_works is False}
 
 
 def merge_set(parts: Sequence[Candidates]) -> Candidates | None:

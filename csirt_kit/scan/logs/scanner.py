@@ -42,7 +42,7 @@ from csirt_kit.scan.report import ScanError, ScanReport
 
 log = logging.getLogger(__name__)
 SNIPPET_CHARS = 300
-_RUN_STATS = ("crawler_check", "dns_lookups", "dns_budget_exhausted")
+_RUN_STATS = ("crawler_check", "dns_lookups", "dns_budget_exhausted", "dns_unusable")
 _THREAT_SEVERITY = {"1": "high", "2": "medium", "3": "low", "4": "medium"}
 
 
