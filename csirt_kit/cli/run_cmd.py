@@ -36,6 +36,8 @@ def run_cmd(
     cluster: Annotated[str | None, typer.Option(
         "--cluster", help="Run the scans on this Dask scheduler (else [cluster] scheduler).",
         metavar="ADDRESS")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Read every webroot file, even those the stat cache says are unchanged.")] = False,
 ) -> None:
     """Run the whole job once, for cron: sync intel, correlate, scan, open cases, sync."""
     app = get(ctx)
@@ -43,7 +45,7 @@ def run_cmd(
     with app.progress("csirt run") as progress:
         summary = run_pipeline(app.store, app.config, only=only or [], skip=skip or [],
                                wait=wait, wait_timeout=wait_timeout, progress=progress,
-                               cluster=cluster)
+                               cluster=cluster, full=full)
     app.emit(summary.to_dict(), lambda console: render_summary(console, summary))
     code = exit_code(summary, fail_on)
     if code != ExitCode.OK:

@@ -90,11 +90,13 @@ def chosen_steps(config: Config, only: Sequence[str] = (), skip: Sequence[str] =
 
 def run_pipeline(store: Store, config: Config, *, only: Sequence[str] = (),
                  skip: Sequence[str] = (), wait: bool = False, wait_timeout: float = 3600.0,
-                 progress: ProgressFn | None = None, cluster: str | None = None) -> RunSummary:
+                 progress: ProgressFn | None = None, cluster: str | None = None,
+                 full: bool = False) -> RunSummary:
     """Take the lock and run every step in order; one failing step never stops the others.
 
     With a cluster (``[cluster] scheduler`` or ``cluster``), the web, files and logs scans run
-    on it; this process stays the only writer. Without one nothing changes.
+    on it; this process stays the only writer. Without one nothing changes. ``full``
+    makes the files step read every file instead of trusting the stat cache.
     """
     steps = chosen_steps(config, only, skip)
     with RunLock(lock_path(config), wait=wait, timeout=wait_timeout):
@@ -102,7 +104,7 @@ def run_pipeline(store: Store, config: Config, *, only: Sequence[str] = (),
         with store.write() as conn:
             run_id = int(conn.execute("INSERT INTO runs (started_at) VALUES (?)",
                                       (started,)).lastrowid or 0)
-        ctx = StepContext(store, config, progress or no_progress)
+        ctx = StepContext(store, config, progress or no_progress, full=full)
         outcomes: list[StepOutcome] = []
         ctx.client, failed_connect = _connect(config, cluster)
         if failed_connect is not None:

@@ -44,6 +44,7 @@ class StepContext:
     progress: ProgressFn = no_progress
     touched: dict[str, str] = field(default_factory=dict)  # fingerprint -> what happened
     client: Any = None  # a Dask client when a cluster is configured: scans run there
+    full: bool = False  # --full: the files step reads every file (stat cache ignored)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,12 @@ def step_files(ctx: StepContext) -> Result:
         report = _on_cluster(ctx, lambda: cluster_scan_webroots(ctx.client, ctx.store, ctx.config,
                                                                 progress=ctx.progress))
     else:
-        report = scan_webroots(ctx.store, ctx.config, progress=ctx.progress)
+        from dataclasses import replace
+
+        from csirt_kit.scan.files import FileOptions
+
+        options = replace(FileOptions.from_config(ctx.config), full=ctx.full)
+        report = scan_webroots(ctx.store, ctx.config, progress=ctx.progress, options=options)
     record_coverage(ctx.store, "files", covered, report)
     return _scan_result(ctx, report)
 

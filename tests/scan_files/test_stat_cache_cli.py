@@ -54,6 +54,8 @@ def test_the_run_files_step_uses_the_cache_and_the_setting_turns_it_off(
     step = cli(["--json", "run", "--only", "files"]).json["stats"]["steps"][0]
     assert (step["name"], step["counts"]["unchanged"], step["counts"]["read"]) == ("files", 3, 0)
     assert step["counts"]["findings"] >= 1  # the shell is still reported from the cache
+    step = cli(["--json", "run", "--only", "files", "--full"]).json["stats"]["steps"][0]
+    assert (step["counts"]["unchanged"], step["counts"]["read"]) == (0, 3)
     monkeypatch.setenv("CSIRT_KIT_SCAN__STAT_CACHE", "false")
     step = cli(["--json", "run", "--only", "files"]).json["stats"]["steps"][0]
     assert (step["counts"]["unchanged"], step["counts"]["read"]) == (0, 3)
