@@ -6,9 +6,10 @@ each adding itself to ``scan_app``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +20,9 @@ from csirt_kit.cli.exit_codes import ExitCode
 from csirt_kit.errors import UsageError
 from csirt_kit.models import SEVERITIES, severity_rank
 from csirt_kit.scan.report import ScanReport, persist, stored_statuses
+
+if TYPE_CHECKING:
+    from csirt_kit.scan.rules import RuleSet
 
 scan_app = typer.Typer(help="Scan web apps, webroots and logs with YARA rules and IoCs.",
                        no_args_is_help=True)
@@ -61,6 +65,21 @@ def check_fail_on(fail_on: str) -> None:
     if fail_on and fail_on not in SEVERITIES:
         raise UsageError(f"--fail-on: unknown severity {fail_on!r}",
                          fix=f"use one of: {', '.join(SEVERITIES)}")
+
+
+def load_scan_rules(app: AppContext, extra: Sequence[Path], scopes: Sequence[str],
+                    required: bool = False) -> RuleSet:
+    """Compile the rules of scopes (plus --rules extras) and warn once per problem, in one wording."""
+    from csirt_kit.scan.rules import load_rules
+
+    ruleset = load_rules(app.config, extra=list(extra), scopes=tuple(scopes))
+    for problem in ruleset.errors:
+        app.warn(f"rules: {problem} (rule file not loaded; the scan goes on without it)")
+    for problem in ruleset.warnings:
+        app.warn(f"rules: {problem} (warning)")
+    if required and not ruleset.rule_count:
+        raise UsageError("no YARA rules loaded", fix="check `csirt rules check`")
+    return ruleset
 
 
 def finish_scan(app: AppContext, report: ScanReport, fail_on: str = "",

@@ -15,13 +15,13 @@ from csirt_kit.cli.scan_cmd import (
     check_fail_on,
     cluster_client,
     finish_scan,
+    load_scan_rules,
     on_cluster,
     scan_app,
 )
 from csirt_kit.errors import NotFoundError, UsageError
 from csirt_kit.scan.files import FileOptions, scan_files
 from csirt_kit.scan.report import merge_reports
-from csirt_kit.scan.rules import load_rules
 from csirt_kit.scan.webroots import FILE_SCOPES, asset_for_path, scan_webroots, webroot_assets
 from csirt_kit.store.assets import get_asset
 
@@ -63,11 +63,7 @@ def files_cmd(
                       full=full)
     if asset and get_asset(app.store.conn, asset) is None:
         raise NotFoundError(f"no asset with id {asset!r}", fix="see `csirt assets list`")
-    ruleset = load_rules(app.config, extra=rules or (), scopes=FILE_SCOPES)
-    for problem in ruleset.errors:
-        app.warn(f"{problem} (rule file not loaded; the scan goes on without it)")
-    if not ruleset.rule_count:
-        raise UsageError("no YARA rules loaded", fix="check `csirt rules check`")
+    ruleset = load_scan_rules(app, rules or (), FILE_SCOPES, required=True)
     reports = []
     with cluster_client(app, cluster) as client, app.progress("scanning files") as progress:
         if paths:

@@ -14,6 +14,7 @@ from csirt_kit.cli.scan_cmd import (
     check_fail_on,
     cluster_client,
     finish_scan,
+    load_scan_rules,
     on_cluster,
     scan_app,
 )
@@ -37,12 +38,7 @@ from csirt_kit.store.assets import list_assets
 def _rules(app: AppContext, extra: list[Path], use_rules: bool) -> LogRules | None:
     if not use_rules:
         return None
-    from csirt_kit.scan.rules import load_rules
-
-    ruleset = load_rules(app.config, extra=extra, scopes=("logs",))
-    for problem in ruleset.problems:
-        app.warn(f"rules: {problem}")
-    return ruleset
+    return load_scan_rules(app, extra, ("logs",))
 
 
 def scan_logs_command(

@@ -14,6 +14,7 @@ from csirt_kit.cli.scan_cmd import (
     check_fail_on,
     cluster_client,
     finish_scan,
+    load_scan_rules,
     on_cluster,
     scan_app,
 )
@@ -48,12 +49,7 @@ def scan_web_command(
     check_fail_on(fail_on)
     ruleset: WebRules | None = None
     if not no_rules:
-        from csirt_kit.scan.rules import load_rules
-
-        loaded = load_rules(app.config, extra=list(rules or []), scopes=("web",))
-        for problem in loaded.problems:
-            app.warn(f"rules: {problem}")
-        ruleset = loaded
+        ruleset = load_scan_rules(app, rules or (), ("web",))
     with cluster_client(app, cluster) as client, app.progress("web") as progress:
         if client is not None:
             from csirt_kit.cluster.web import cluster_scan_web
