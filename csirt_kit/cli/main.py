@@ -36,9 +36,14 @@ def _error_document(exc: CsirtError, code: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run csirt with argv (default sys.argv[1:]) and return the exit code."""
-    from csirt_kit.cli.app import register
+    from csirt_kit.cli.app import command_in, register
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args and command_in(args) is None and not _wants(args, "-h", "--help"):
+        from csirt_kit import __version__
+
+        sys.stdout.write(f"csirt-kit {__version__}\n")  # no command group needed: start fast
+        return int(ExitCode.OK)
     app = register(args)
     result: object
     try:
