@@ -300,7 +300,7 @@ def main() -> None:
     others = Others()
     rows: list[dict[str, Any]] = []
     single: dict[str, list[Any]] = {}
-    overhead: dict[str, Any] = {}
+    overhead: dict[int, Any] = {}
 
     def record(part: str, mode: str, rep: Any, m: dict[str, Any], workers: int = 0) -> None:
         size, unit = sizes[part]

@@ -151,7 +151,7 @@ def make_province(root: Path, sites: int = 20000, webroot_sites: int = 4000, log
             _webroot(folder, s, rnd)
         webroots.append((str(folder), s.asset_id))
     done_mark.touch()
-    logs = []
+    logs: list[tuple[str, str]] = []
     nfiles = max(1, log_mb // log_file_mb)
     for n in range(nfiles):
         s = all_sites[(n * 7919) % len(all_sites)]
