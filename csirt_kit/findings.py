@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -18,26 +19,51 @@ def fingerprint(kind: str, asset_id: str | None, ref: str, locus: str) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def _escaped(text: str) -> str | None:
+    """text with undecodable bytes as \\xNN escapes, or None when it is clean UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return None
+
+
 def printable(value: object) -> object:
     """Strings (also inside lists and dicts) with undecodable bytes shown as \\xNN escapes.
 
     File names on Linux are bytes; Python keeps undecodable ones as lone surrogates,
-    which SQLite and JSON consumers refuse. Fingerprints still hash the raw form.
+    which SQLite, JSON consumers and terminals refuse. Fingerprints still hash the raw
+    form, and a ``...path`` key that needed escaping keeps the raw name beside it as
+    ``<key>_fs_hex`` so the file can still be opened (see fs_path).
     """
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            try:
-                return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            except UnicodeEncodeError:
-                return value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return value
+        escaped = _escaped(value)
+        return value if escaped is None else escaped
     if isinstance(value, dict):
-        return {printable(k): printable(v) for k, v in value.items()}
+        out: dict[object, object] = {}
+        for k, v in value.items():
+            out[printable(k)] = printable(v)
+            if isinstance(k, str) and k.endswith("path") and isinstance(v, str) and _escaped(v) is not None:
+                out[f"{k}_fs_hex"] = os.fsencode(v).hex()
+        return out
     if isinstance(value, (list, tuple)):
         return [printable(v) for v in value]
     return value
+
+
+def fs_path(evidence: dict[str, object], key: str = "path") -> str | None:
+    """The file system name of evidence[key], undoing printable's escaping."""
+    raw = evidence.get(f"{key}_fs_hex")
+    if isinstance(raw, str):
+        try:
+            return os.fsdecode(bytes.fromhex(raw))
+        except ValueError:
+            pass
+    value = evidence.get(key)
+    return value if isinstance(value, str) else None
 
 
 def make_finding(kind: str, severity: str, title: str, *, asset_id: str | None, ref: str,

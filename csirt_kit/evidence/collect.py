@@ -21,6 +21,7 @@ from typing import Any
 from csirt_kit.evidence.blobs import blob_root, put_blob
 from csirt_kit.evidence.loglines import LogRead, excerpt, read_logs
 from csirt_kit.evidence.settings import EvidenceSettings
+from csirt_kit.findings import fs_path
 from csirt_kit.models import Finding
 from csirt_kit.store.db import Store
 
@@ -102,8 +103,8 @@ def file_item(path: str, settings: EvidenceSettings) -> Item:
 
 def _hit_lines(node: Any, path: str, out: dict[str, set[int]]) -> None:
     if isinstance(node, dict):
-        here = str(node["path"]) if isinstance(node.get("path"), str) else path
-        last_path = str(node["last_path"]) if isinstance(node.get("last_path"), str) else here
+        here = fs_path(node) or path
+        last_path = fs_path(node, "last_path") or here
         for key, where in (("line", here), ("last_line", last_path)):
             value = node.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and where and value > 0:
@@ -227,7 +228,7 @@ def plan(f: Finding, settings: EvidenceSettings,
             kept = [snippets] if snippets else []
         items += kept + [i for i in logs if i is not None and not i.data]
     else:
-        path = ev.get("path")
+        path = fs_path(ev)
         if isinstance(path, str) and path and os.path.isfile(path):
             items.append(file_item(path, settings))
         elif isinstance(path, str) and path and not os.path.exists(path):

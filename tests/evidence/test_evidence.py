@@ -19,7 +19,7 @@ from csirt_kit.evidence.blobs import blob_path
 from csirt_kit.evidence.bundle import build_bundle
 from csirt_kit.evidence.collect import capture
 from csirt_kit.evidence.settings import EvidenceSettings
-from csirt_kit.findings import make_finding
+from csirt_kit.findings import fs_path, make_finding
 from csirt_kit.store.db import open_store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -406,5 +406,7 @@ def test_an_undecodable_file_name_is_captured(tmp_path: Path) -> None:
     got = dict(store.conn.execute("SELECT role, sha256 FROM finding_evidence").fetchall())
     assert got["file"] == hashlib.sha256(SHELL.read_bytes()).hexdigest()
     data = gzip.decompress(blob_path(evidence_root(Path(store.path)), got["evidence"]).read_bytes())
-    assert json.loads(data)["path"] == str(odd)  # the \udcff escape reads back as the same path
+    stored = json.loads(data)
+    assert stored["path"].endswith("/sh\\xffell.php")  # shown escaped, safe to print
+    assert fs_path(stored) == str(odd)  # and the raw name is kept to open the file
     store.close()
