@@ -23,7 +23,7 @@ from csirt_kit.cluster import logtasks
 from csirt_kit.cluster.check import verify_workers
 from csirt_kit.cluster.connect import ClusterSettings
 from csirt_kit.cluster.ranges import LogFile, RangeResult, split_points
-from csirt_kit.cluster.stream import ClusterLost, Job, no_worker_reason, placement, stream
+from csirt_kit.cluster.stream import ClusterLost, Job, no_worker_reason, placement, share, stream
 from csirt_kit.errors import UsageError
 from csirt_kit.models import Finding, Indicator
 from csirt_kit.progress import ProgressFn, no_progress
@@ -147,7 +147,7 @@ def cluster_scan_logs(client: Any, rules: RuleSet | None, targets: Sequence[LogT
     verify_workers(client)
     inds = list(indicators)
     key = indicator_key(inds) if inds else ""
-    ind_ref = client.scatter(inds, broadcast=True, hash=True) if inds else None
+    ind_ref = share(client, inds) if inds else None  # one future, not one per indicator
     compiled = client.scatter(rules.compiled, broadcast=True, hash=True) if rules else None
     rules_hash = rules.rules_hash if rules else ""
     size = range_bytes(cluster, log)
