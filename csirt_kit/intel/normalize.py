@@ -25,6 +25,9 @@ _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A host already in canonical form (lower-case ASCII labels, no defanging, no trailing dot).
+_PLAIN_HOST = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9_-]{1,63}(?<!-))*")
+_inet_pton, _inet_ntop, _AF_INET = socket.inet_pton, socket.inet_ntop, socket.AF_INET
 _DEFANG = (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("[:]", ":"), ("[@]", "@"))
 
 
@@ -100,6 +103,14 @@ def normalize(type_: str, value: str) -> str:
     text = value.strip()
     if not text:
         raise ValueError("empty value")
+    # Fast paths for the common plain values (most of a feed); anything else takes the general code.
+    if type_ in ("ip-src", "ip-dst"):
+        try:
+            return _inet_ntop(_AF_INET, _inet_pton(_AF_INET, text))
+        except OSError:
+            pass
+    elif type_ in ("domain", "hostname") and _PLAIN_HOST.fullmatch(text) and text[:4] != "hxxp":
+        return text
     if type_ in ("ip-src", "ip-dst"):
         return _ip_or_network(refang(text))
     if type_ in ("ip-src|port", "ip-dst|port", "hostname|port"):
