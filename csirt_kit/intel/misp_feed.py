@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,6 +29,7 @@ from csirt_kit.store.db import Store
 
 _UUID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{7,63}$")
 _BATCH_ROWS = 50_000
+BULK_MIN_EVENTS = 16  # a first load of at least this many events builds its indexes afterwards
 
 
 def parse_manifest(data: bytes, where: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -84,6 +86,7 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
     counts: dict[str, Any] = {"events_fetched": 0, "events_unchanged": len(unchanged),
                               "indicators_written": 0, "indicators_removed": 0}
     with store.write() as conn:
+        istore.ensure_indexes(conn)  # a bulk load cut short (killed) left them out
         istore.refresh_seen(conn, feed.name, unchanged, now, feed.ttl_days, feed.max_age_days)
         for uuid in gone:
             counts["indicators_removed"] += istore.retire_unseen(conn, feed.name, now, now, uuid)
@@ -92,21 +95,27 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
                          (feed.name, uuid))
     pending: list[tuple[Mapping[str, Any], list[istore.Row], list[Any], int]] = []
     size = 0
-    # closing(): a failing write stops the parse pool at once, not when garbage is collected.
-    with closing(parsed_events(loc, todo, builder, feed.parse_workers)) as events:
-        for done, parsed in enumerate(events, 1):
-            if parsed.problem:
-                problems.append(parsed.problem)
-                continue
-            uuid, rows = parsed.uuid, parsed.rows
-            pending.append(({**manifest[uuid], **parsed.event}, rows, parsed.objects,
-                            manifest[uuid]["timestamp"]))
-            size += len(rows) + 1
-            if size >= _BATCH_ROWS:
-                _flush(store, feed.name, pending, now, counts)
-                pending, size = [], 0
-            progress(f"{feed.name}: events", done, len(todo))
-    _flush(store, feed.name, pending, now, counts)
+    bulk = _Bulk(len(todo) >= BULK_MIN_EVENTS, set(known))
+    try:
+        # closing(): a failing write stops the parse pool at once, not when garbage is collected.
+        with closing(parsed_events(loc, todo, builder, feed.parse_workers)) as events:
+            for done, parsed in enumerate(events, 1):
+                if parsed.problem:
+                    problems.append(parsed.problem)
+                    continue
+                uuid, rows = parsed.uuid, parsed.rows
+                pending.append(({**manifest[uuid], **parsed.event}, rows, parsed.objects,
+                                manifest[uuid]["timestamp"]))
+                size += len(rows) + 1
+                if size >= _BATCH_ROWS:
+                    _flush(store, feed.name, pending, now, counts, bulk)
+                    pending, size = [], 0
+                progress(f"{feed.name}: events", done, len(todo))
+        _flush(store, feed.name, pending, now, counts, bulk, last=True)
+    finally:
+        if bulk.deferred:  # the import stopped early: the rows written so far get their indexes
+            with store.write() as conn:
+                istore.ensure_indexes(conn)
     counts["warninglisted"] = builder.warninglisted
     counts["bad_values"] = builder.bad_values
     problems.extend(f"{feed.name}: skipped value {e}" for e in builder.examples)
@@ -114,15 +123,33 @@ def sync_misp_feed(store: Store, feed: Feed, loc: Location, full: bool, now: str
     return counts
 
 
+@dataclass
+class _Bulk:
+    """A first load into an empty table: secondary indexes are built once, after the rows."""
+
+    wanted: bool
+    known: set[str]  # events the store held before this sync (only they can have rows to retire)
+    deferred: bool = False
+
+
 def _flush(store: Store, source: str, pending: list[tuple[Mapping[str, Any], list[istore.Row],
-           list[Any], int]], now: str, counts: dict[str, Any]) -> None:
-    if not pending:
+           list[Any], int]], now: str, counts: dict[str, Any], bulk: _Bulk,
+           last: bool = False) -> None:
+    if not pending and not (last and bulk.deferred):
         return
     with store.write() as conn:
+        if bulk.wanted and not bulk.deferred:
+            bulk.deferred = istore.defer_indexes(conn)
+            bulk.wanted = False
         for event, rows, objects, stamp in pending:
             ref = event_ref(event)
             istore.upsert_event(conn, source, ref, tag_names(event.get("Tag")), stamp, now)
             counts["indicators_written"] += istore.write_indicators(conn, source, rows, now)
             istore.write_objects(conn, source, ref.uuid, objects, stamp)
-            counts["indicators_removed"] += istore.retire_unseen(conn, source, now, now, ref.uuid)
+            if ref.uuid in bulk.known:  # a new event has no older rows to retire
+                counts["indicators_removed"] += istore.retire_unseen(conn, source, now, now, ref.uuid)
             counts["events_fetched"] += 1
+        if last and bulk.deferred:
+            # In the transaction of the last rows: committed rows always come with their indexes.
+            istore.ensure_indexes(conn)
+            bulk.deferred = False

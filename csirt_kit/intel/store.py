@@ -34,6 +34,29 @@ ON CONFLICT (source, key) DO UPDATE SET type = excluded.type, value = excluded.v
 """
 
 
+# Secondary indexes of `indicators` (as 0010_intel.sql creates them) that a first bulk load
+# builds after its rows are in: one sorted build instead of a random insert per row.
+BULK_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS indicators_type_value ON indicators(type, value)",
+    "CREATE INDEX IF NOT EXISTS indicators_event ON indicators(source, event_uuid)",
+)
+
+
+def defer_indexes(conn: sqlite3.Connection) -> bool:
+    """Drop the secondary indexes when no indicator is stored yet; True when dropped."""
+    if conn.execute("SELECT 1 FROM indicators LIMIT 1").fetchone():
+        return False
+    conn.execute("DROP INDEX IF EXISTS indicators_type_value")
+    conn.execute("DROP INDEX IF EXISTS indicators_event")
+    return True
+
+
+def ensure_indexes(conn: sqlite3.Connection) -> None:
+    """(Re)create the secondary indexes; a no-op when they exist (heals an interrupted bulk load)."""
+    for sql in BULK_INDEXES:
+        conn.execute(sql)
+
+
 def stamp(dt: datetime) -> str:
     """The fixed-width UTC form of every intel time column (sorts as text)."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
