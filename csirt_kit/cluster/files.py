@@ -31,6 +31,9 @@ from csirt_kit.timeutil import iso
 Root = tuple[Path | str, str | None] | tuple[Path | str, str | None, str]
 
 
+LIST_ROOTS = 64  # roots walked by one listing task
+
+
 def _split(root: Root) -> tuple[str, str | None, str]:
     path, asset_id = root[0], root[1]
     host = str(root[2]) if len(root) > 2 else ""
@@ -72,18 +75,24 @@ def cluster_scan_files(client: Any, ruleset: RuleSet, roots: Sequence[Root], *,
     counts: dict[str, float] = {"files": 0, "bytes": 0, "done": 0, "symlinks_skipped": 0,
                                 "task_seconds": 0.0}
     jobs: deque[Job[tuple[str, Any]]] = deque()
+    by_host: dict[str, list[tuple[str, str | None]]] = {}
     for path, asset_id, host in parts:
-        pinned = where.get(host) if host else None
-        if host and not pinned:
+        if host and not where.get(host):
             errors.append(ScanError(path, no_worker_reason(host)))
             continue
-        jobs.append(Job(("list", (host, asset_id)), worker.list_files,
-                        ([(path, asset_id)], options.max_size), pinned))
+        by_host.setdefault(host, []).append((path, asset_id))
+    # Many roots per listing task: an inventory gives one webroot per asset, and a task per
+    # root cost the scheduler and this process more than the listing itself (bench_province).
+    for host, host_roots in by_host.items():
+        for i in range(0, len(host_roots), LIST_ROOTS):
+            chunk = host_roots[i:i + LIST_ROOTS]
+            jobs.append(Job(("list", (host, tuple(p for p, _ in chunk))), worker.list_files,
+                            (chunk, options.max_size), where.get(host) if host else None))
     try:
         for (kind, info), done, failed in stream(client, jobs, retries=settings.retries):
             if failed:
-                errors.extend(ScanError(t.path if kind == "scan" else str(info), failed)
-                              for t in (info if kind == "scan" else [info]))
+                paths = [t.path for t in info] if kind == "scan" else list(info[1])
+                errors.extend(ScanError(p, failed) for p in paths)
                 continue
             per_worker[done.worker] = per_worker.get(done.worker, 0) + 1
             counts["task_seconds"] += done.seconds

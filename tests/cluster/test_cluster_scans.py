@@ -128,3 +128,20 @@ def test_a_gzip_log_is_one_task_and_matches(client: Any, log_rules: RuleSet, tmp
     assert len(local.findings) >= 3
     assert finding_facts(remote) == finding_facts(local)
     assert [e.error for e in remote.errors] == ["no such file, folder or matching glob"]
+
+
+def test_many_webroots_are_listed_by_few_tasks_with_the_same_findings(
+        client: Any, file_rules: RuleSet, tmp_path: Path) -> None:
+    from csirt_kit.cluster.files import LIST_ROOTS
+
+    roots = [(write_webroot(tmp_path / f"site{i}", 6), f"a{i}") for i in range(LIST_ROOTS + 6)]
+    roots.append((tmp_path / "gone", "ax"))
+    local = scan_files(file_rules, roots[:-1], options=FileOptions(workers=1, content_cache=False))
+    remote = cluster_scan_files(client, file_rules, roots,
+                                settings=ClusterSettings(file_batch_files=1000, retries=2))
+    assert len(local.findings) >= LIST_ROOTS  # a planted sample in every root
+    assert finding_facts(remote) == finding_facts(local)
+    assert {f.asset_id for f in remote.findings} == {f.asset_id for f in local.findings}
+    assert [e.target for e in remote.errors] == [str(tmp_path / "gone")]
+    # 71 roots: two listing tasks and one scan batch each (it was 71 listings and 71 batches)
+    assert sum(remote.stats["cluster_tasks"].values()) == 4
