@@ -103,6 +103,9 @@ def _special(site: DemoSite, path: str) -> Reply:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The scanners open up to scan.web.workers connections at once; the default listen
+    # backlog of 5 drops SYNs under load and a client then waits seconds for a retransmit.
+    request_queue_size = 256
     sites: dict[str, DemoSite]
     latency: float
     requests: int

@@ -67,6 +67,9 @@ class Fault:
 
 
 class _Server(ThreadingHTTPServer):
+    # The scanners open up to scan.web.workers connections at once; the default listen
+    # backlog of 5 drops SYNs under load and a client then waits seconds for a retransmit.
+    request_queue_size = 256
     daemon_threads = True
     allow_reuse_address = True
     owner: LoopbackServer

@@ -115,6 +115,9 @@ def make_handler(sites: Sites) -> type[BaseHTTPRequestHandler]:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # The scanners open up to scan.web.workers connections at once; the default listen
+    # backlog of 5 drops SYNs under load and a client then waits seconds for a retransmit.
+    request_queue_size = 256
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients hanging up early (byte caps, timeouts) are expected here
 
