@@ -8,7 +8,9 @@ Each measurement runs in its own process (peak RSS is that process's ru_maxrss):
   (the `intel sync` call, and the whole `csirt intel sync` command process);
 - peers in the same run: PyMISP `MISPEvent().load_file()` over the first --pymisp-files
   event files, extrapolated to all (what a PyMISP-based importer spends only to parse,
-  nothing stored), and plain `json.load` of every file (the floor for reading the feed).
+  nothing stored), plain `json.load` of every file (the floor for reading the feed), and the
+  `sqlite3` command-line shell `.import` of a CSV of the same rows into the same table and
+  indexes (the floor for writing them).
 """
 
 from __future__ import annotations
@@ -77,6 +79,36 @@ print(json.dumps({"seconds": time.perf_counter() - t}))
 """
 
 
+def _sqlite_import_peer(base: Path, store: Path) -> dict[str, object]:
+    """The sqlite3 shell importing our stored rows (as CSV) into the same table and indexes."""
+    import csv
+    import resource
+    import sqlite3
+
+    data, target = base / "rows.csv", base / "peer-import.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(store) as conn, data.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        for row in conn.execute("SELECT * FROM indicators ORDER BY id"):
+            writer.writerow(row)
+    schema = (REPO / "csirt_kit/store/migrations/0010_intel.sql").read_text(encoding="utf-8")
+    # Same table, unique key and two indexes, WAL and page cache as our import's connection.
+    script = (f"PRAGMA journal_mode = WAL;\nPRAGMA cache_size = -131072;\n{schema}\n"
+              f".mode csv\n.import {data} indicators\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    out = subprocess.run(["sqlite3", str(target)], input=script, capture_output=True, text=True,
+                         timeout=1800, check=False)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows = sqlite3.connect(target).execute("SELECT COUNT(*) FROM indicators").fetchone()[0]
+    data.unlink()
+    return {"seconds": wall, "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime
+            - before.ru_stime, "rows": rows, "errors": out.stderr[-300:],
+            "load_after": os.getloadavg()[0]}
+
+
 def _child(code: str, *args: str, env: dict[str, str]) -> dict[str, object]:
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          env=env, cwd=REPO, timeout=1800, check=False)
@@ -127,6 +159,7 @@ def main() -> None:
         results["peer_pymisp_load_file"] = _child(CHILD_PYMISP, str(feed), str(args.pymisp_files),
                                                   env=env)
         results["peer_json_load"] = _child(CHILD_JSON, str(feed), env=env)
+        results["peer_sqlite3_import"] = _sqlite_import_peer(base, store)
     print(json.dumps(results, indent=2))
 
 
