@@ -73,7 +73,7 @@ def cluster_scan_web(client: Any, store: Store, config: Config | None, ruleset: 
     jobs: deque[Job[list[WebTarget]]] = deque(
         Job(batch, scan_web_batch, (rules_hash, compiled, scope_ref, settings, batch, yara_timeout))
         for batch in host_batches(planned, cluster.web_batch_hosts))
-    results: list[tuple[WebTarget, Any]] = []
+    kept = _Kept(store, settings, iso())
     errors: list[ScanError] = []
     per_worker: dict[str, int] = {}
     busy = [0.0]
@@ -85,28 +85,57 @@ def cluster_scan_web(client: Any, store: Store, config: Config | None, ruleset: 
             else:
                 per_worker[done.worker] = per_worker.get(done.worker, 0) + 1
                 busy[0] += done.seconds
-                results.extend(done.value)
+                kept.add(done.value)
             done_targets += len(batch)
             progress("web", done_targets, len(planned))
     except ClusterLost as lost:
-        lost.partial = _report(store, results, errors, settings, planned, per_worker, started, busy[0])
+        lost.partial = _report(kept, errors, settings, planned, per_worker, started, busy[0])
         raise
-    return _report(store, results, errors, settings, planned, per_worker, started, busy[0])
+    return _report(kept, errors, settings, planned, per_worker, started, busy[0])
 
 
-def _report(store: Store, results: list[tuple[WebTarget, Any]], errors: list[ScanError],
-            settings: WebSettings, planned: Sequence[WebTarget], per_worker: dict[str, int],
+class _Kept:
+    """What the submitter keeps of finished batches: findings and errors, not the pages.
+
+    Each batch's baselines are compared (and stored) as it arrives, so memory does not grow
+    with the sites' page snapshots. Where two URLs give one fingerprint, the finding of the
+    smaller URL wins, as in scan_web, which walks its results sorted by URL.
+    """
+
+    def __init__(self, store: Store, settings: WebSettings, now: str) -> None:
+        self.store, self.settings, self.now = store, settings, now
+        self.findings: dict[str, tuple[tuple[int, str, int], Finding]] = {}
+        self.errors: list[tuple[str, int, ScanError]] = []
+        self.requests = 0
+
+    def add(self, results: list[tuple[WebTarget, Any]]) -> None:
+        """Take one batch's (target, result) pairs."""
+        for target, res in results:
+            self.requests += res.requests
+            for i, f in enumerate(res.findings.values()):
+                self._keep((0, target.url, i), f)
+            self.errors.extend((target.url, i, e) for i, e in enumerate(res.errors))
+        for i, f in enumerate(_defacements(self.store, results, self.settings, self.now)):
+            self._keep((1, str(f.evidence.get("url", "")), i), f)  # after all pages' own findings
+
+    def _keep(self, key: tuple[int, str, int], finding: Finding) -> None:
+        have = self.findings.get(finding.fingerprint)
+        if have is None or key < have[0]:
+            self.findings[finding.fingerprint] = (key, finding)
+
+    def report(self) -> tuple[tuple[Finding, ...], tuple[ScanError, ...]]:
+        """Findings and errors in scan_web's order."""
+        findings = tuple(f for _, f in sorted(self.findings.values(), key=lambda kf: kf[0]))
+        errors = tuple(e for _, _, e in sorted(self.errors, key=lambda x: (x[0], x[1])))
+        return findings, errors
+
+
+def _report(kept: _Kept, errors: list[ScanError], settings: WebSettings,
+            planned: Sequence[WebTarget], per_worker: dict[str, int],
             started: float, busy: float) -> ScanReport:
-    results.sort(key=lambda r: r[0].url)
-    findings: dict[str, Finding] = {}
-    for _, res in results:
-        for fp, f in res.findings.items():
-            findings.setdefault(fp, f)
-    for f in _defacements(store, results, settings, iso()):
-        findings.setdefault(f.fingerprint, f)
-    all_errors = (*(e for _, res in results for e in res.errors), *errors)
-    stats = {"targets": len(planned), "requests": sum(r.requests for _, r in results),
+    findings, page_errors = kept.report()
+    stats = {"targets": len(planned), "requests": kept.requests,
              "identities": [i.name for i in settings.identities], "workers": len(per_worker),
              "cluster_tasks": dict(sorted(per_worker.items())), "task_seconds": round(busy, 3),
              "seconds": round(time.monotonic() - started, 3)}
-    return ScanReport(tuple(findings.values()), tuple(all_errors), stats)
+    return ScanReport(findings, (*page_errors, *errors), stats)

@@ -98,10 +98,14 @@ def test_web_scan_on_the_cluster_matches_scan_web(
             config = load_config(str(cfg))
             store = open_store(config.store_path)
             try:
+                server.set_compromised(False)  # the baselines, then the attacks: defacements too
+                scan(store, config)
+                server.set_compromised(True)
                 reports.append(scan(store, config))
             finally:
                 store.close()
         local, remote = reports
+        assert "web.defacement" in {f.kind for f in local.findings}
         assert {f.kind for f in local.findings} >= {"yara.web", "web.redirect", "web.cloaking"}
         assert finding_facts(remote) == finding_facts(local)
         assert sorted(map(repr, remote.errors)) == sorted(map(repr, local.errors))
