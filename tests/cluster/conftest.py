@@ -18,6 +18,7 @@ distributed = pytest.importorskip("distributed")
 
 from csirt_kit.models import EventRef, Indicator  # noqa: E402
 from csirt_kit.scan.rules import RuleSet, load_rules  # noqa: E402
+from tests.cluster.localcluster import local_cluster  # noqa: E402
 
 BAD_IPS = ("203.0.113.66", "198.51.100.23")
 NAMED = "web01"
@@ -35,11 +36,7 @@ def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> None:
 @pytest.fixture(scope="package")
 def cluster() -> Iterator[Any]:
     """A LocalCluster with two worker processes (nannies restart a killed one)."""
-    import dask
-
-    with dask.config.set({"distributed.worker.profile.enabled": False}), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0",
-                                  memory_limit="600MiB", silence_logs=40) as lc:
+    with local_cluster(2) as lc:
         yield lc
 
 

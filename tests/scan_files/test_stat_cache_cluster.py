@@ -13,6 +13,7 @@ import pytest
 from csirt_kit.scan.files import FileOptions, scan_files
 from csirt_kit.scan.rules import RuleSet, load_rules
 from csirt_kit.store.db import Store, open_store
+from tests.cluster.localcluster import local_client
 from tests.scan_files.conftest import write
 
 distributed = pytest.importorskip("distributed")
@@ -23,14 +24,7 @@ MARK = b"CSIRT-TEST-SHELL"
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     """One local worker process on loopback."""
-    import dask
-
-    with dask.config.set({"distributed.worker.profile.enabled": False}), \
-            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address=":0",
-                                     memory_limit="600MiB", silence_logs=40) as lc, \
-            distributed.Client(lc.scheduler_address, set_as_default=False, timeout=20) as c:
-        c.wait_for_workers(1, timeout=60)
+    with local_client(1) as c:
         yield c
 
 

@@ -17,19 +17,13 @@ from csirt_kit.cluster.logs import LogTarget, cluster_scan_logs  # noqa: E402
 from csirt_kit.scan.logs.crawlers import CrawlerCheck, CrawlerVerifier  # noqa: E402
 from csirt_kit.scan.logs.reader import ReadLimits  # noqa: E402
 from csirt_kit.scan.logs.scanner import LogSettings, scan_logs  # noqa: E402
+from tests.cluster.localcluster import local_client  # noqa: E402
 from tests.scan_logs.test_heuristics import SAMPLES, FakeDns  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    import dask
-
-    with dask.config.set({"distributed.worker.profile.enabled": False}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address=":0",
-                                     memory_limit="600MiB", silence_logs=40) as lc, \
-            distributed.Client(lc.scheduler_address, set_as_default=False, timeout=20) as c:
-        c.wait_for_workers(2, timeout=60)
+    with local_client(2) as c:
         yield c
 
 

@@ -20,7 +20,7 @@ import ahocorasick
 from csirt_kit.scan.cms.profiles import is_php_name
 from csirt_kit.scan.logs.crawlers import TOKENS
 from csirt_kit.scan.logs.formats import access_time, parse_line
-from csirt_kit.scan.logs.iocs import FIELD_PATTERNS, _findall
+from csirt_kit.scan.logs.iocs import FIELD_PATTERNS, _findall, token_lines
 from csirt_kit.scan.logs.tally import Tally, moved, shifted
 
 if TYPE_CHECKING:
@@ -356,12 +356,4 @@ def _line_starts(chunk: bytes, needle: bytes, starts: set[int]) -> None:
 
 def _occurrences(chunk: bytes, rx: Any, token: bytes, same: Any) -> Any:
     """Matches of the target regex whose value passes `same`, found from the token's occurrences."""
-    pos = chunk.find(token)
-    while pos >= 0:
-        start = chunk.rfind(b"\n", 0, pos) + 1
-        end = chunk.find(b"\n", pos)
-        end = len(chunk) if end < 0 else end
-        for m in rx.finditer(chunk, start, end):
-            if same(m.group(1)):
-                yield m
-        pos = chunk.find(token, end)
+    return token_lines(chunk, rx, token, same)
