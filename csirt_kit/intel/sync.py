@@ -76,6 +76,7 @@ def sync_one(store: Store, config: Config, source: Source, full: bool = False,
         istore.register_source(conn, source.name, source.kind, source.location,
                                getattr(source, "sightings", False))
         istore.update_source(conn, source.name, last_attempt=now)
+        istore.ensure_indexes(conn)  # a first bulk load that was killed left them out
     try:
         wl = load_warninglist_settings(config)
         if isinstance(source, MispServer):

@@ -138,3 +138,21 @@ def test_warninglist_fast_paths_equal_the_general_check() -> None:
         assert index.check(type_, value) == index.check_general(type_, value), (type_, value)
     assert index.check("ip-dst", "8.8.8.8") == ("dns",)
     assert index.check("url", "http://a.cdn.example/x") == ("cdn",)
+
+
+def test_any_source_sync_restores_indexes_a_killed_load_left_out(tmp_path: Path) -> None:
+    from csirt_kit.intel.sync import sync_sources
+    from tests.intel.conftest import config_for, write_config
+
+    feed = write_feed(tmp_path / "feed", _events())
+    store = open_store(tmp_path / "s.db")
+    assert _sync(tmp_path, store, feed, 0).status == "ok"
+    with store.write() as conn:
+        conn.execute("DROP INDEX indicators_type_value")
+        conn.execute("DROP INDEX indicators_event")
+    listing = tmp_path / "list.txt"
+    listing.write_text("evil.example\n", encoding="utf-8")
+    cfg = config_for(write_config(tmp_path / "l.toml", feeds=[
+        {"name": "plain", "format": "text", "path": str(listing)}]))
+    assert sync_sources(cfg, store).results[0].status == "ok"
+    assert _indexes(store) == INDEXES
