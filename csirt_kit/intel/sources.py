@@ -81,7 +81,10 @@ class Feed:
     comment_column: str = "comment"
     enabled: bool = True
     sightings: bool = False
-    parse_workers: int = 1  # misp feeds: processes that parse events while this one writes
+    # misp feeds: processes that parse events while this one writes. 0 (parse here) measured
+    # as fast or faster on 2 cores (moving rows costs ~10 s CPU per million) and never forks
+    # a process that may hold Dask client threads.
+    parse_workers: int = 0
 
     @property
     def kind(self) -> str:
@@ -178,7 +181,7 @@ def _feed(data: Mapping[str, Any], i: int, where: str) -> Feed:
         delimiter="\t" if delimiter == "\\t" else delimiter, header=bool(e.flag("header", True)),
         value_column=e.text("value_column", "value"), type_column=e.text("type_column", "type"),
         comment_column=e.text("comment_column", "comment"), enabled=bool(e.flag("enabled", True)),
-        parse_workers=int(e.number("parse_workers", 1)),
+        parse_workers=int(e.number("parse_workers", 0)),
     )
 
 
