@@ -90,6 +90,19 @@ def check_rules(config: Config) -> Iterator[Check]:
         yield Check("rules", "ok", f"{count} rule files compile (rules hash {ruleset.rules_hash[:12]})")
 
 
+def check_judol_lists(config: Config) -> Iterator[Check]:
+    """The gambling keyword and domain lists (bundled plus [judol]) load."""
+    from csirt_kit.judol.vocab import load_vocabulary
+
+    vocab = load_vocabulary(config)  # a bad entry raises ConfigError naming file and line
+    terms = len(vocab.strong) + len(vocab.phrases) + len(vocab.weak) + len(vocab.weak_phrases)
+    extra = [k for k in ("keywords", "domains", "keywords_file", "domains_file")
+             if config.get(f"judol.{k}", None)]
+    yield Check("judol lists", "ok", f"{terms} gambling terms, {len(vocab.fragments)} fragments, "
+                                     f"{len(vocab.domains)} domain patterns"
+                                     + (f" (extended by [judol] {', '.join(extra)})" if extra else ""))
+
+
 def check_playbooks(config: Config) -> Iterator[Check]:
     """Every playbook loads and validates."""
     from csirt_kit.playbooks.loader import check_paths, configured_paths
@@ -250,7 +263,8 @@ def check_cluster(config: Config) -> Iterator[Check]:
 
 CHECKS: tuple[tuple[str, Callable[[Config], Iterator[Check]]], ...] = (
     ("config", check_config), ("store", check_store), ("rules", check_rules),
-    ("playbooks", check_playbooks), ("intel", check_intel), ("thehive", check_thehive),
+    ("judol lists", check_judol_lists), ("playbooks", check_playbooks), ("intel", check_intel),
+    ("thehive", check_thehive),
     ("notify", check_notify), ("cluster", check_cluster),
 )
 

@@ -43,6 +43,7 @@ def test_all_checks_pass(cli, tmp_path: Path, servers) -> None:
     assert any(line.startswith("ok   feed local-feed:") for line in lines)
     assert any(line.startswith("ok   rules:") for line in lines)
     assert any(line.startswith("ok   playbooks:") for line in lines)
+    assert any(line.startswith("ok   judol lists:") and "domain patterns" in line for line in lines)
     assert any(line.startswith("ok   store:") for line in lines)
     assert misp.key not in result.stdout + result.stderr
     doc = cli(["--config", config, "--json", "doctor"]).json
@@ -79,11 +80,15 @@ def test_missing_secret_variable_and_bad_rules_and_playbooks(cli, tmp_path: Path
     books = tmp_path / "books"
     books.mkdir()
     (books / "bad.yaml").write_text("id: bad\ntitle: 3\nmatch: []\n", encoding="utf-8")
+    words = tmp_path / "kata-judol.txt"
+    words.write_text("# our own terms\nslot zeus\nre:slot[0-9\n", encoding="utf-8")
     config = tmp_path / "c.toml"
     config.write_text(f'[scan]\nrules = ["{rules}"]\n[playbooks]\npaths = ["{books}"]\n'
+                      f'[judol]\nkeywords_file = "{words}"\n'
                       '[[intel.misp]]\nname = "m"\nurl = "http://127.0.0.1:9"\n'
                       'key_env = "CSIRT_UNSET_KEY"\n', encoding="utf-8")
     out = cli(["--config", config, "doctor"], expect=2).stdout
     assert "fail secret intel.misp.0.key_env: variable CSIRT_UNSET_KEY is NOT SET" in out
     assert f"fail rules: {rules / 'broken.yar'}:" in out
     assert "fail playbooks:" in out and "bad.yaml" in out
+    assert "fail judol lists:" in out and f"{words}:3" in out  # the file and line of the bad entry
