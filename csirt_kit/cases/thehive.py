@@ -9,7 +9,7 @@ by either (an analyst who removed the tag does not cause a duplicate).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -176,30 +176,25 @@ class TheHiveBackend(AlertOps, FileOps):
 
     def case_states(self, case_ids: Sequence[str]) -> dict[str, RemoteCase]:
         """Status of cases by id, 100 ids per query."""
-        out: dict[str, RemoteCase] = {}
-        for i in range(0, len(case_ids), CHUNK):
-            chunk = list(case_ids[i:i + CHUNK])
-            found = self._expect("read case status", self._call(
-                "read case status", self.api.case.find, filters=any_id(chunk),
-                paginate=Paginate(0, len(chunk))), list)
-            for item in found:
-                if isinstance(item, dict) and "_id" in item:
-                    out[str(item["_id"])] = self._case(item)
-        return out
+        return {i: self._case(item) for i, item in self._by_ids("read case status",
+                                                                 self.api.case.find, case_ids)}
 
     def task_states(self, task_ids: Sequence[str]) -> dict[str, RemoteTask]:
         """Status of tasks by id, 100 ids per query."""
-        out: dict[str, RemoteTask] = {}
-        for i in range(0, len(task_ids), CHUNK):
-            chunk = list(task_ids[i:i + CHUNK])
-            found = self._expect("read task status", self._call(
-                "read task status", self.api.task.find, filters=any_id(chunk),
-                paginate=Paginate(0, len(chunk))), list)
-            for t in found:
-                if isinstance(t, dict) and "_id" in t:
-                    out[str(t["_id"])] = RemoteTask(str(t["_id"]), str(t.get("title", "")),
-                                                    str(t.get("group", "default")),
-                                                    str(t.get("status", "Waiting")))
+        return {i: RemoteTask(i, str(t.get("title", "")), str(t.get("group", "default")),
+                              str(t.get("status", "Waiting")))
+                for i, t in self._by_ids("read task status", self.api.task.find, task_ids)}
+
+    def _by_ids(self, what: str, find: Callable[..., Any],
+                ids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+        """(id, object) of the ids a find endpoint knows, CHUNK ids per query."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for i in range(0, len(ids), CHUNK):
+            chunk = list(ids[i:i + CHUNK])
+            found = self._expect(what, self._call(what, find, filters=any_id(chunk),
+                                                  paginate=Paginate(0, len(chunk))), list)
+            out += [(str(item["_id"]), item) for item in found
+                    if isinstance(item, dict) and "_id" in item]
         return out
 
     def close(self) -> None:
