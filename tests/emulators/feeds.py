@@ -9,13 +9,14 @@ with int fields, event files with string numbers, hashes.csv), as API-CONTRACTS 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.emulators.background import BackgroundHTTP
 
 
 @dataclass
@@ -87,7 +88,7 @@ def write_feed(folder: Path, events: Iterable[FeedEvent]) -> Path:
 
 
 @dataclass
-class FeedServer:
+class FeedServer(BackgroundHTTP):
     """A static HTTP server for a feed folder on 127.0.0.1, with faults per request path.
 
     ``faults[path] = 500 | 404 | "hang" | "close"``; ``requests`` lists the paths asked for.
@@ -97,15 +98,11 @@ class FeedServer:
     faults: dict[str, Any] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     hang_seconds: float = 5.0
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         """Root URL of the served feed (ends with /)."""
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://127.0.0.1:{self.bound_port}/"
 
     def start(self) -> FeedServer:
         """Start serving on a random port."""
@@ -141,24 +138,8 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FeedServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def serve(folder: Path) -> Iterator[FeedServer]:

@@ -16,8 +16,10 @@ import threading
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.emulators.background import BackgroundHTTP
 
 FORBIDDEN = {"name": "Authentication failed. Please make sure you pass the API key of an API enabled "
              "user along in the Authorization header.", "message": "Authentication failed. Please make "
@@ -36,7 +38,7 @@ class Fault:
 
 
 @dataclass
-class MispEmulator:
+class MispEmulator(BackgroundHTTP):
     """State and faults of the emulated MISP; start() serves it on 127.0.0.1."""
 
     key: str = "emu-key-0123456789abcdef0123456789abcdef"
@@ -48,7 +50,6 @@ class MispEmulator:
     faults: list[Fault] = field(default_factory=list)
     hang_seconds: float = 3.0
     clock: int = 1_790_000_000
-    _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- state -------------------------------------------------------------
@@ -94,9 +95,7 @@ class MispEmulator:
     @property
     def url(self) -> str:
         """Root URL (ends with /)."""
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://127.0.0.1:{self.bound_port}/"
 
     def start(self) -> MispEmulator:
         """Serve on a random port in a daemon thread."""
@@ -112,17 +111,8 @@ class MispEmulator:
             def do_POST(self) -> None:
                 emu._handle(self, "POST")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def _take_fault(self, path: str, page: int | None) -> Fault | None:
         with self._lock:

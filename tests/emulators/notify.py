@@ -17,12 +17,14 @@ import ssl
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.emulators.background import BackgroundHTTP
 
 
 @dataclass
@@ -46,12 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Server(ThreadingHTTPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-
-class HttpReceiver:
+class HttpReceiver(BackgroundHTTP):
     """Base: POST handling, request log, injected statuses, outages."""
 
     def __init__(self, port: int | None = None) -> None:
@@ -59,8 +56,6 @@ class HttpReceiver:
         self.requests: list[Received] = []
         self.fail_next: list[int] = []
         self.delay = 0.0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -106,26 +101,8 @@ class HttpReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = _Server(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
+        self.serve(Handler, self.port)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _json(status: int, doc: Any) -> tuple[int, bytes, str]:
