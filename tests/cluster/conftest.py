@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,19 +15,10 @@ distributed = pytest.importorskip("distributed")
 
 from csirt_kit.models import EventRef, Indicator  # noqa: E402
 from csirt_kit.scan.rules import RuleSet, load_rules  # noqa: E402
-from tests.cluster.localcluster import local_cluster  # noqa: E402
+from tests.cluster.localcluster import dask_worker, local_cluster, wait_for  # noqa: E402, F401
 
 BAD_IPS = ("203.0.113.66", "198.51.100.23")
 NAMED = "web01"
-
-
-def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> None:
-    """Poll `cond` until true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="package")
@@ -51,24 +39,8 @@ def client(cluster: Any) -> Iterator[Any]:
 @pytest.fixture(scope="package")
 def named_worker(cluster: Any) -> Iterator[str]:
     """A third worker, started like one on a hosting server: `dask worker ... --name web01`."""
-    dask = Path(sys.executable).with_name("dask")
-    proc = subprocess.Popen([str(dask), "worker", cluster.scheduler_address, "--name", NAMED,
-                             "--nthreads", "1", "--memory-limit", "600MiB", "--no-dashboard",
-                             "--host", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with distributed.Client(cluster.scheduler_address, set_as_default=False, timeout=20) as c:
-            wait_for(lambda: any(w.get("name") == NAMED
-                                 for w in c.scheduler_info()["workers"].values()),
-                     90, "the named worker")
-        yield NAMED
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    with dask_worker(cluster.scheduler_address, NAMED) as name:
+        yield name
 
 
 @pytest.fixture(scope="package")

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+
+def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll `cond` until true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -29,3 +42,26 @@ def local_client(workers: int) -> Iterator[Any]:
             distributed.Client(lc.scheduler_address, set_as_default=False, timeout=20) as c:
         c.wait_for_workers(workers, timeout=60)
         yield c
+
+
+@contextmanager
+def dask_worker(scheduler: str, name: str, *extra: str) -> Iterator[str]:
+    """A worker started as on a hosting server (`dask worker ... --name NAME`), up until exit."""
+    import distributed
+
+    dask = Path(sys.executable).with_name("dask")
+    proc = subprocess.Popen([str(dask), "worker", scheduler, "--name", name, "--nthreads", "1",
+                             "--memory-limit", "600MiB", "--no-dashboard", "--host", "127.0.0.1",
+                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with distributed.Client(scheduler, set_as_default=False, timeout=20) as c:
+            wait_for(lambda: any(w.get("name") == name for w in c.scheduler_info()["workers"].values()),
+                     90, f"the worker {name}")
+        yield name
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

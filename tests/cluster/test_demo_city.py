@@ -4,8 +4,6 @@ to a worker that serves their hosting servers by resource, like a worker on each
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,8 @@ from csirt_kit.scan.web.fetch import host_of
 from csirt_kit.scan.web.scanner import WebTarget, scan_web
 from csirt_kit.store.db import open_store
 
-from .conftest import distributed, finding_facts, wait_for
+from .conftest import finding_facts
+from .localcluster import dask_worker
 
 HOSTING = "hosting"
 
@@ -34,23 +33,9 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> DemoCity:
 def hosting_worker(cluster: Any, city: DemoCity) -> Iterator[str]:
     """One worker that serves every hosting server of the city (by resource)."""
     servers = sorted({s.server for s in city.sites})
-    dask = Path(sys.executable).with_name("dask")
-    proc = subprocess.Popen([str(dask), "worker", cluster.scheduler_address, "--name", HOSTING,
-                             "--nthreads", "1", "--memory-limit", "600MiB", "--no-dashboard",
-                             "--host", "127.0.0.1", "--resources", ",".join(f"{s}=1" for s in servers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with distributed.Client(cluster.scheduler_address, set_as_default=False, timeout=20) as c:
-            wait_for(lambda: any(w.get("name") == HOSTING for w in c.scheduler_info()["workers"].values()),
-                     90, "the hosting worker")
-        yield HOSTING
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    with dask_worker(cluster.scheduler_address, HOSTING,
+                     "--resources", ",".join(f"{s}=1" for s in servers)) as name:
+        yield name
 
 
 def facts(doc: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
