@@ -49,6 +49,14 @@ def store_path(isolated_env: Path) -> Path:
     return isolated_env / "store" / "csirt.db"
 
 
+@pytest.fixture
+def file_store(store_path: Path) -> Iterator[Store]:
+    """The store file the CLI also uses in this test."""
+    s = open_store(store_path)
+    yield s
+    s.close()
+
+
 @dataclass
 class CliResult:
     """What one `csirt` invocation produced."""

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from csirt_kit.config import Config
-from csirt_kit.store.db import Store, open_store
 from tests.cases.helpers import config_at, write_config
 from tests.emulators.thehive import TheHiveEmulator
 
@@ -20,14 +19,6 @@ def hive() -> Iterator[TheHiveEmulator]:
     """A TheHive 5 emulator on a loopback port."""
     with TheHiveEmulator(api_key=KEY, organisation="csirt-kota") as server:
         yield server
-
-
-@pytest.fixture
-def file_store(store_path: Path) -> Iterator[Store]:
-    """The store file the CLI also uses in this test."""
-    s = open_store(store_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from csirt_kit.store.db import Store, open_store
 from tests.emulators.notify import (
     SlackStandIn,
     SmtpReceiver,
@@ -19,14 +18,6 @@ from tests.notify.helpers import CHAT, TOKEN
 
 SMTP_USER, SMTP_PASSWORD = "csirt-bot", "smtp-pass-Rahasia-42"
 WEBHOOK_SECRET = "hook-secret-Rahasia-77"
-
-
-@pytest.fixture
-def file_store(store_path: Path) -> Iterator[Store]:
-    """The store file the CLI also uses in this test."""
-    s = open_store(store_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
